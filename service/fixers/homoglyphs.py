@@ -1,0 +1,17 @@
+"""Placeholder fixer: homoglyphs (filled in by its own issue)."""
+
+from __future__ import annotations
+
+from service.fixers import FixResult
+
+KIND = "homoglyphs"
+
+
+def detect(text: str) -> bool:
+    """Nothing to do yet."""
+    return False
+
+
+def fix(text: str) -> FixResult:
+    """No edits yet."""
+    return FixResult()

@@ -1,0 +1,269 @@
+"""The whole flow in one place: raw bytes → decoded → repaired → tagged → event.
+
+Pure functions only (no Kafka, no I/O).  The Faust worker, ``qingliu process``/``repair`` and the
+benchmarks all call :func:`process_message` or :func:`repair_text`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from service import __version__
+from service.edits import Edit, apply_edits, compose
+from service.errors import InputError
+from service.fixers import homoglyphs, invisible, mojibake, radicals, widths
+from service.fixers.decoding import decode_bytes
+from service.normalize import normalize
+from service import spun
+from service.tagging import tag
+
+log = logging.getLogger(__name__)
+
+CLEAN_SCHEMA = "qingliu.clean/1"
+DLQ_SCHEMA = "qingliu.dlq/1"
+DEFAULT_MAX_BYTES = 1 << 20
+
+# Order matters: undo codec damage first (it garbles everything after it), then strip what hides
+# words from filters, then fold look-alike characters, and restore spun wording last, on clean
+# characters.
+FIXERS = (mojibake, invisible, widths, radicals, homoglyphs, spun)
+
+PROCESSOR = {"name": "qingliu", "version": __version__}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_OPTIONAL_STRINGS = ("source", "author", "lang")
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A repaired text, the edits (offsets into ``original``) and the corruption verdict."""
+
+    original: str
+    text: str
+    edits: list[Edit]
+    score: float
+    kinds: tuple[str, ...]
+
+    @property
+    def detected(self) -> bool:
+        """Whether any corruption was found (even where nothing could be restored)."""
+        return bool(self.kinds)
+
+    def corruption(self) -> dict[str, Any]:
+        """The ``corruption`` object of a clean event."""
+        return {"detected": self.detected, "score": round(self.score, 4), "kinds": list(self.kinds)}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a message came from: Kafka coordinates, or a file and line in batch mode."""
+
+    topic: str = ""
+    partition: int = -1
+    offset: int = -1
+    timestamp_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Input limits; messages beyond them are dead-lettered as ``too_large``."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Exactly one per consumed message: a clean event or a dead-letter record."""
+
+    kind: Literal["clean", "dlq"]
+    key: bytes | None
+    value: dict[str, Any]
+    error_code: str | None = None
+    edits: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def value_bytes(self) -> bytes:
+        """The serialized value (JSON, UTF-8)."""
+        return orjson.dumps(self.value)
+
+
+def repair_text(text: str) -> Repair:
+    """Run every fixer over ``text`` in order and compose their edits onto the input."""
+    current = text
+    edits: list[Edit] = []
+    kinds: list[str] = []
+    score = 0.0
+    for fixer in FIXERS:
+        if not fixer.detect(current):
+            continue
+        result = fixer.fix(current)
+        for kind in result.kinds:
+            if kind not in kinds:
+                kinds.append(kind)
+        if result.edits:
+            if fixer.KIND not in kinds:
+                kinds.append(fixer.KIND)
+            edits = compose(edits, result.edits, text)
+            current = apply_edits(current, result.edits)
+        score = max(score, result.score)
+    return Repair(text, current, edits, score, tuple(kinds))
+
+
+def repair_bytes(data: bytes) -> tuple[Repair, str]:
+    """Decode ``data`` (UTF-8 or a detected legacy codec), then repair; returns the codec too."""
+    decoded = decode_bytes(data)
+    return repair_text(decoded.text), decoded.encoding
+
+
+def _without_surrogates(value: Any) -> Any:
+    """Replace lone surrogates (legal in JSON escapes, illegal in UTF-8) with U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def parse_post(value: bytes | None, limits: Limits = Limits()) -> tuple[dict[str, Any], str]:
+    """Decode and validate a raw post; returns the post and the codec its bytes were in.
+
+    Raises :class:`InputError` with the dead-letter code when the message is unusable.
+    """
+    if value is None:
+        raise InputError("not_json", "message has no value (tombstone)")
+    if len(value) > limits.max_bytes:
+        raise InputError(
+            "too_large", f"value is {len(value)} bytes; the limit is {limits.max_bytes}"
+        )
+    try:
+        text = value.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        decoded = decode_bytes(value)
+        text, encoding = decoded.text, decoded.encoding
+    try:
+        post = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:  # the standard parser accepts escaped lone surrogates, which orjson rejects
+            post = _without_surrogates(json.loads(text))
+        except (ValueError, RecursionError) as exc:
+            raise InputError("not_json", f"value is not JSON: {exc}") from None
+    if not isinstance(post, dict):
+        raise InputError("not_object", f"value is a JSON {type(post).__name__}, not an object")
+    for name in ("id", "text"):
+        if name not in post:
+            raise InputError("missing_field", f"required field {name!r} is missing")
+        if not isinstance(post[name], str):
+            raise InputError(
+                "wrong_type", f"field {name!r} must be a string, not {type(post[name]).__name__}"
+            )
+    if not post["id"]:
+        raise InputError("missing_field", "field 'id' is empty")
+    if not post["text"].strip():
+        raise InputError("empty_text", "field 'text' is empty or only white space")
+    for name in _OPTIONAL_STRINGS:
+        if post.get(name) is not None and not isinstance(post[name], str):
+            raise InputError("wrong_type", f"field {name!r} must be a string or null")
+    ts = post.get("ts")
+    if ts is not None and (isinstance(ts, bool) or not isinstance(ts, (str, int, float))):
+        raise InputError("wrong_type", "field 'ts' must be a string, a number or null")
+    if post.get("meta") is not None and not isinstance(post["meta"], dict):
+        raise InputError("wrong_type", "field 'meta' must be an object or null")
+    return post, encoding
+
+
+def event_id(key: bytes | None, value: bytes) -> str:
+    """A deterministic id for the outcome of one message (same message → same id)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(key or b"")
+    digest.update(b"\0")
+    digest.update(value)
+    return digest.hexdigest()
+
+
+def build_event(post: dict[str, Any], encoding: str, eid: str) -> dict[str, Any]:
+    """Repair and tag a validated post and assemble its clean event."""
+    repair = repair_text(post["text"])
+    tags = tag(repair.text)
+    kinds = list(repair.kinds)
+    if encoding not in ("utf-8", "ascii") and "encoding" not in kinds:
+        kinds.insert(0, "encoding")
+    corruption = repair.corruption()
+    corruption["kinds"] = kinds
+    corruption["detected"] = bool(kinds)
+    return {
+        "schema": CLEAN_SCHEMA,
+        "id": post["id"],
+        "event_id": eid,
+        "text": repair.text,
+        "original_text": repair.original,
+        "normalized": normalize(repair.text).text,
+        "encoding": encoding,
+        "edits": [edit.to_dict() for edit in repair.edits],
+        "corruption": corruption,
+        "tags": {"topics": tags.topics, "places": tags.places},
+        "source": post.get("source"),
+        "author": post.get("author"),
+        "lang": post.get("lang"),
+        "ts": post.get("ts"),
+        "meta": post.get("meta") or {},
+        "processed_at": _now_iso(),
+        "processor": PROCESSOR,
+    }
+
+
+def dead_letter(
+    code: str, message: str, value: bytes | None, key: bytes | None, origin: Origin, eid: str
+) -> dict[str, Any]:
+    """A dead-letter record keeping the original bytes."""
+    return {
+        "schema": DLQ_SCHEMA,
+        "event_id": eid,
+        "error": {"code": code, "message": message[:2000]},
+        "raw_b64": base64.b64encode(value).decode("ascii") if value is not None else None,
+        "raw_key_b64": base64.b64encode(key).decode("ascii") if key is not None else None,
+        "topic": origin.topic,
+        "partition": origin.partition,
+        "offset": origin.offset,
+        "ts": origin.timestamp_ms,
+        "processed_at": _now_iso(),
+        "processor": PROCESSOR,
+    }
+
+
+def process_message(
+    value: bytes | None,
+    key: bytes | None = None,
+    origin: Origin = Origin(),
+    limits: Limits = Limits(),
+) -> Outcome:
+    """Turn one consumed message into exactly one outcome; never raises."""
+    eid = event_id(key, value or b"")
+    try:
+        post, encoding = parse_post(value, limits)
+        event = build_event(post, encoding, eid)
+        orjson.dumps(event)  # fail here, inside the guard, if anything is unserializable
+        return Outcome("clean", post["id"].encode("utf-8"), event, edits=len(event["edits"]))
+    except InputError as exc:
+        record = dead_letter(exc.code, exc.message, value, key, origin, eid)
+        return Outcome("dlq", key, record, error_code=exc.code)
+    except Exception as exc:  # noqa: BLE001 - a pipeline bug must not lose the message
+        log.exception("pipeline failed on %s:%s@%s", origin.topic, origin.partition, origin.offset)
+        message = f"{type(exc).__name__}: {exc}"
+        record = dead_letter("internal_error", message, value, key, origin, eid)
+        return Outcome("dlq", key, record, error_code="internal_error")
+
+
+def _now_iso() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
