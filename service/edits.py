@@ -9,8 +9,8 @@ reconstruct ``text`` from ``original_text``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Edit", "apply_edits", "compose", "edits_from_diff", "validate_edits"]

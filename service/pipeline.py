@@ -12,18 +12,18 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
-from service import __version__
+from service import __version__, spun
 from service.edits import Edit, apply_edits, compose
 from service.errors import InputError
-from service.fixers import homoglyphs, invisible, mojibake, radicals, widths
+from service.fixers import Fixer, homoglyphs, invisible, mojibake, radicals, widths
 from service.fixers.decoding import decode_bytes
 from service.normalize import normalize
-from service import spun
 from service.tagging import tag
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,8 @@ DEFAULT_MAX_BYTES = 1 << 20
 # words from filters, then fold look-alike characters, and restore spun wording last, on clean
 # characters.
 FIXERS = (mojibake, invisible, widths, radicals, homoglyphs, spun)
+# The character-level stages alone (what ``qingliu bench repair`` compares with ftfy).
+ENCODING_FIXERS = FIXERS[:-1]
 
 PROCESSOR = {"name": "qingliu", "version": __version__}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -95,13 +97,13 @@ class Outcome:
         return orjson.dumps(self.value)
 
 
-def repair_text(text: str) -> Repair:
-    """Run every fixer over ``text`` in order and compose their edits onto the input."""
+def repair_text(text: str, fixers: Sequence[Fixer] = FIXERS) -> Repair:
+    """Run ``fixers`` over ``text`` in order and compose their edits onto the input."""
     current = text
     edits: list[Edit] = []
     kinds: list[str] = []
     score = 0.0
-    for fixer in FIXERS:
+    for fixer in fixers:
         if not fixer.detect(current):
             continue
         result = fixer.fix(current)
@@ -257,7 +259,7 @@ def process_message(
     except InputError as exc:
         record = dead_letter(exc.code, exc.message, value, key, origin, eid)
         return Outcome("dlq", key, record, error_code=exc.code)
-    except Exception as exc:  # noqa: BLE001 - a pipeline bug must not lose the message
+    except Exception as exc:  # a pipeline bug must not lose the message
         log.exception("pipeline failed on %s:%s@%s", origin.topic, origin.partition, origin.offset)
         message = f"{type(exc).__name__}: {exc}"
         record = dead_letter("internal_error", message, value, key, origin, eid)
