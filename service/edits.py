@@ -126,7 +126,9 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], original: str) -> lis
         firsts = [item for item in cluster if item[2] == 0]
         starts_with_first = min(item[0] for item in firsts) == lo
         ends_with_first = max(item[1] for item in firsts) == hi
-        start = min(i[3].start for i in firsts) if starts_with_first else to_original(lo, is_end=False)
+        start = (
+            min(i[3].start for i in firsts) if starts_with_first else to_original(lo, is_end=False)
+        )
         end = max(i[3].end for i in firsts) if ends_with_first else to_original(hi, is_end=True)
         local = [
             Edit(i[0] - lo, i[1] - lo, i[3].before, i[3].after, i[3].kind, i[3].confidence)
