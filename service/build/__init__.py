@@ -1,0 +1,1 @@
+"""Build scripts for the data files shipped in service/data (run with python -m)."""
