@@ -1,0 +1,366 @@
+"""The spun-text decoder: candidate sites, document evidence, windowed LM decisions.
+
+1. Candidate sites: every occurrence (overlaps included) of a lexicon key (spun form), found with
+   an Aho-Corasick automaton.
+2. Document evidence: a spinner applies its table across the whole post, so spun forms pile up and
+   the originals they replace disappear.  Under a Poisson model with spinner rate ``R`` each
+   occurrence of a spun form ``s`` of original ``o`` adds ``log(1 + R·f_o/f_s)`` (clean-text
+   frequencies) and each surviving occurrence of an original adds ``log(1 − R)``.  The sum, with a
+   prior, gives the post-level spun probability ``pi``.  Repeats of one form count with
+   diminishing weight, and forms that are ordinary clean words (天, 那, 正在) contribute at most
+   ``COMMON_TOTAL`` together, so short clean posts are not judged spun.
+3. Decoding: each line of the post is judged on its own evidence plus a bounded share of the
+   rest of the post's (mixed posts keep their clean paragraphs).  In lines judged spun, every
+   site compares "keep" with each candidate original by the character 5-gram LM score of a
+   local window (n−1 characters each side; only windows around sites are scored), plus the
+   substitution's prior, ``log10(pi)`` and whether the post still uses the original elsewhere.
+   Two left-to-right passes (the second sees the first pass's output on the right); repeated
+   forms are pulled towards one post-wide reading, as a spinner applies its table uniformly.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+import ahocorasick
+
+from service.edits import Edit
+from service.spun import lm
+from service.spun.lexicon import Entry, entries
+
+KIND = "spun"
+CTX = lm.ORDER - 1
+R = 0.6  # assumed spinner rate in the evidence model
+LOG_KEEP = math.log(1.0 - R)
+PRIOR_LOGODDS = -4.0  # log-odds of "spun" before looking at the post
+MAX_SITE_LLR = 4.0
+COMMON_FREQ = 20.0  # per million characters of clean text
+COMMON_JIEBA = 1000  # jieba dictionary frequency
+COMMON_TOTAL = 3.5  # most evidence that common forms may contribute to one post
+PI_DECODE = 0.5  # below this the post is treated as clean and left untouched
+RESTORE_BIAS = 0.3  # log10 units added to every restoration (the small LM under-rates originals)
+COMMON_PENALTY = 0.6  # log10 units against restoring a form that is a common clean word/char
+ORIG_ABSENT_BONUS = 0.5  # log10: the post never uses the original, so the spinner replaced it
+ORIG_PRESENT_PENALTY = 0.6  # log10: the post also uses the original, so the spun form may be real
+CONSISTENCY = 0.4  # log10 pull towards the post-wide reading of a repeated spun form
+CLIP = 2.0
+BORROW = 0.3  # share of the rest of the post's evidence a line borrows …
+BORROW_CAP = 6.0  # … at most this much (natural-log units)
+LONG_LINE = 80  # lines at least this long can make a multi-line post count as spun
+EVIDENCE_SOURCES = ("seed-dev", "spinner")
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+@dataclass(frozen=True, slots=True)
+class Cand:
+    original: str
+    norm: str  # the original in LM form
+    logprior: float  # log10(prior) (+ penalties), without the document term
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A chosen restoration."""
+
+    start: int
+    end: int
+    before: str
+    after: str
+    confidence: float
+
+
+class Engine:
+    """Lexicon, automata and LM; build once per process with :func:`engine`."""
+
+    def __init__(self) -> None:
+        self.model = lm.model()
+        self.cands: dict[str, list[Cand]] = {}
+        for e in entries():
+            penalty = 0.0
+            if e.f_spun >= 30.0 or e.jieba_spun >= 2000:
+                penalty = COMMON_PENALTY * min(1.0, math.log10(1 + e.f_spun) / 3)
+            logprior = math.log10(e.prior) - penalty
+            self.cands.setdefault(e.spun, []).append(
+                Cand(e.original, lm.normalize_char(e.original), logprior, e)
+            )
+        self.sites = ahocorasick.Automaton()
+        for key in self.cands:
+            self.sites.add_word(key, (len(key), key))
+        self.sites.make_automaton()
+        # Evidence automaton: spun forms (+weight) and originals (log(1-R)) of forward entries.
+        weight: dict[str, float] = {}
+        originals: set[str] = set()
+        for e in entries():
+            if e.sources[0] not in EVIDENCE_SOURCES:
+                continue
+            w = min(MAX_SITE_LLR, math.log1p(R * e.f_orig / (e.f_spun + 0.5)))
+            if e.f_spun >= COMMON_FREQ or e.jieba_spun >= COMMON_JIEBA:
+                w = -w  # a common clean word or character: weak evidence, capped per post
+            old = weight.get(e.spun)
+            weight[e.spun] = w if old is None or abs(w) > abs(old) else old
+            originals.add(e.original)
+        self.evidence_auto = ahocorasick.Automaton()
+        for key in set(weight) | originals:
+            self.evidence_auto.add_word(
+                key, (len(key), weight.get(key, 0.0), key in originals, key)
+            )
+        self.evidence_auto.make_automaton()
+        self.forward_originals = originals
+
+    # -- document level -------------------------------------------------------------------
+    def evidence(self, text: str) -> tuple[float, dict[str, int]]:
+        """Log-odds that ``text`` was spun (before the prior), and the counts of originals.
+
+        Originals inside a spun form (在 in 正在) are not counted.
+        """
+        spun_spans: list[tuple[int, int]] = []
+        orig_spans: list[tuple[int, int, str]] = []
+        spun_seen: dict[str, int] = {}
+        total = 0.0
+        common = 0.0
+        for end, (length, w, is_orig, key) in self.evidence_auto.iter(text):
+            start = end + 1 - length
+            if w:
+                # Diminishing returns: one topic word repeated (松 in a text about pines) is not
+                # a table applied across the post.
+                seen = spun_seen.get(key, 0) + 1
+                spun_seen[key] = seen
+                if w > 0.0:
+                    total += w / seen
+                else:
+                    common -= w / seen
+                spun_spans.append((start, end + 1))
+            if is_orig:
+                orig_spans.append((start, end + 1, key))
+        # Forms that are ordinary words (天, 那, 正在, 天天 …) cannot alone make a post spun.
+        total += min(common, COMMON_TOTAL)
+        counts: dict[str, int] = {}
+        if orig_spans:
+            covered = bytearray(len(text) + 1)
+            for s, e in spun_spans:
+                covered[s:e] = b"\x01" * (e - s)
+            for s, e, key in orig_spans:
+                if not all(covered[s:e]):
+                    total += LOG_KEEP
+                    counts[key] = counts.get(key, 0) + 1
+        return total, counts
+
+    def evidence_score(self, text: str) -> float:
+        return self.evidence(text)[0]
+
+    def spun_probability(self, text: str) -> float:
+        """Post-level probability that ``text`` was spun."""
+        return self.assess(text)[0]
+
+    # -- decoding -------------------------------------------------------------------------
+    def find_sites(self, text: str) -> list[tuple[int, int, str]]:
+        return sorted(
+            (end + 1 - length, end + 1, key) for end, (length, key) in self.sites.iter(text)
+        )
+
+    def decode(
+        self,
+        text: str,
+        spans: list[tuple[int, int, float]],
+        counts: dict[str, int] | None = None,
+    ) -> list[Decision]:
+        """Restorations chosen site by site within ``spans`` = (start, end, spun probability).
+
+        Two left-to-right passes of iterated conditional modes: each site compares "keep" with
+        every candidate original by the LM score of the window (n−1 characters of already
+        decided output on the left, the candidate, n−1 characters on the right) plus the prior.
+        The first pass sees the raw text on the right, the second the first pass's output.
+        """
+        found = self.find_sites(text)
+        if not found:
+            return []
+        norm = lm.normalize_char(text)
+        groups: dict[int, list[tuple[int, Cand]]] = {}
+        docs: dict[int, float] = {}
+        k = 0
+        for start, end, key in found:
+            while k < len(spans) and spans[k][1] < end:
+                k += 1
+            if k == len(spans):
+                break
+            lo, _, pi = spans[k]
+            if start < lo:
+                continue  # outside the spans judged spun
+            group = groups.setdefault(start, [])
+            group.extend((end, cand) for cand in self.cands[key])
+            docs[start] = math.log10(max(pi, 1e-9)) + RESTORE_BIAS
+        starts = sorted(groups)
+        tally: dict[tuple[str, str], list[float]] = {}
+        memo: dict[int, tuple[str, str, list[float]]] = {}
+        choices = self._pass(norm, starts, groups, docs, None, counts or {}, tally, {}, memo)
+        if choices:
+            bonus = self._consistency(tally)
+            choices = self._pass(
+                norm, starts, groups, docs, choices, counts or {}, None, bonus, memo
+            )
+        return [
+            Decision(start, end, text[start:end], original, round(conf, 4))
+            for start, (end, _, original, conf) in sorted(choices.items())
+        ]
+
+    def _pass(
+        self,
+        norm: str,
+        starts: list[int],
+        groups: dict[int, list[tuple[int, Cand]]],
+        docs: dict[int, float],
+        previous: dict[int, tuple[int, str, str, float]] | None,
+        counts: dict[str, int],
+        tally: dict[tuple[str, str], list[float]] | None,
+        consistency: dict[tuple[str, str], float],
+        memo: dict[int, tuple[str, str, list[float]]],
+    ) -> dict[int, tuple[int, str, str, float]]:
+        originals = self.forward_originals
+        score = self.model.score
+        n = len(norm)
+        choices: dict[int, tuple[int, str, str, float]] = {}
+        tail = ""  # the last n-1 output characters before position q
+        q = 0
+        for p in starts:
+            if p < q:
+                continue  # inside a restoration chosen just before
+            tail = (tail + norm[max(q, p - CTX) : p])[-CTX:]
+            q = p
+            group = groups[p]
+            doc = docs[p]
+            stop = max(end for end, _ in group)
+            if previous is None:
+                right = norm[stop : stop + CTX]
+            else:
+                right, pos = "", stop
+                while len(right) < CTX and pos < n:
+                    if pos in previous:
+                        right += previous[pos][1]
+                        pos = previous[pos][0]
+                    else:
+                        right += norm[pos]
+                        pos += 1
+                right = right[:CTX]
+            cached = memo.get(p)
+            if cached is not None and cached[0] == tail and cached[1] == right:
+                gains = cached[2]  # same window as in the first pass: same LM scores
+            else:
+                keep = score(" ".join(tail + norm[p:stop] + right), False, False)
+                gains = []
+                for end, cand in group:
+                    gain = (
+                        score(" ".join(tail + cand.norm + norm[end:stop] + right), False, False)
+                        - keep
+                        + cand.logprior
+                        + doc
+                    )
+                    if cand.original in originals:
+                        seen = counts.get(cand.original, 0)
+                        gain += (
+                            ORIG_PRESENT_PENALTY * -min(1.0, seen / 2)
+                            if seen
+                            else ORIG_ABSENT_BONUS
+                        )
+                    gains.append(gain)
+                if tally is not None:
+                    memo[p] = (tail, right, gains)
+            best, best_gain = None, 0.0
+            for (end, cand), gain in zip(group, gains, strict=True):
+                pair = (cand.entry.spun, cand.original)
+                if tally is not None:
+                    tally.setdefault(pair, []).append(max(-CLIP, min(CLIP, gain)))
+                else:
+                    gain += consistency.get(pair, 0.0)
+                if gain > best_gain:
+                    best, best_gain = (end, cand), gain
+            if best is not None:
+                end, cand = best
+                conf = 1.0 / (1.0 + 10.0 ** (-best_gain))
+                choices[p] = (end, cand.norm, cand.original, conf)
+                tail = (tail + cand.norm)[-CTX:]
+                q = end
+        return choices
+
+    @staticmethod
+    def _consistency(tally: dict[tuple[str, str], list[float]]) -> dict[tuple[str, str], float]:
+        """Bonuses that pull every occurrence of a spun form towards one post-wide reading.
+
+        A spinner maps an original the same way throughout a post, so the readings of a form
+        that occurs several times are decided together: the original with the best summed gain
+        (or keeping, if no sum is positive) gets a bonus, the other readings a penalty.
+        """
+        by_form: dict[str, list[tuple[float, str, int]]] = {}
+        for (form, original), gains in tally.items():
+            by_form.setdefault(form, []).append((sum(gains), original, len(gains)))
+        bonus: dict[tuple[str, str], float] = {}
+        for form, options in by_form.items():
+            if max(n for _, _, n in options) < 2:
+                continue
+            total, best, _ = max(options)
+            for _, original, _ in options:
+                good = total > 0 and original == best
+                bonus[(form, original)] = CONSISTENCY if good else -CONSISTENCY
+        return bonus
+
+    def assess(self, text: str) -> tuple[float, list[tuple[int, int, float]], dict[str, int]]:
+        """Post-level spun probability, the line spans judged spun, and their original counts.
+
+        A spinner rewrites a whole post, but a post may also mix spun and clean paragraphs (a
+        clean disclaimer under a spun article).  Each line is judged on its own evidence plus a
+        bounded share of the rest of the post's evidence.
+        """
+        evidence, counts = self.evidence(text)
+        pi = _sigmoid(PRIOR_LOGODDS + evidence)
+        if "\n" not in text:
+            return pi, ([(0, len(text), pi)] if pi >= PI_DECODE else []), counts
+        spans: list[tuple[int, int, float]] = []
+        merged: dict[str, int] = {}
+        best = pi
+        start = 0
+        for line in text.split("\n"):
+            end = start + len(line)
+            if line.strip():
+                own, line_counts = self.evidence(line)
+                borrowed = max(-BORROW_CAP, min(BORROW_CAP, BORROW * (evidence - own)))
+                line_pi = _sigmoid(PRIOR_LOGODDS + own + borrowed)
+                if line_pi >= PI_DECODE:
+                    spans.append((start, end, line_pi))
+                    for key, n in line_counts.items():
+                        merged[key] = merged.get(key, 0) + n
+                if len(line) >= LONG_LINE:
+                    best = max(best, line_pi)
+            start = end + 1
+        spun_chars = sum(hi - lo for lo, hi, _ in spans)
+        if spun_chars >= LONG_LINE:  # enough text judged spun: the post counts as spun
+            best = max(best, sum((hi - lo) * p for lo, hi, p in spans) / spun_chars)
+        return best, spans, merged
+
+    def run(self, text: str) -> tuple[list[Edit], float]:
+        pi, spans, counts = self.assess(text)
+        if not spans:
+            return [], pi
+        edits = [
+            Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
+            for d in self.decode(text, spans, counts)
+        ]
+        return edits, pi
+
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+
+
+def engine() -> Engine:
+    """The process-wide engine (built on first use)."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                _engine = Engine()
+    return _engine

@@ -1,0 +1,53 @@
+"""The character 5-gram language model (KenLM) and the tokenisation it was trained with."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import kenlm
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "char5.bin"
+ORDER = 5
+
+_HALF = ",.!?;:()"
+_FULL = "，。！？；：（）"
+# Fold half-width punctuation to the full-width forms of the training text, ASCII digits to one
+# symbol class each, and white space to a sentence-ish break.
+_TABLE = {ord(h): f for h, f in zip(_HALF, _FULL, strict=True)}
+_TABLE.update({ord(c): "0" for c in "0123456789０１２３４５６７８９"})
+_TABLE.update({ord(c): "。" for c in "\n\r\t \u3000"})
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def normalize_char(text: str) -> str:
+    """The LM's view of ``text``: same length, one token per character."""
+    out = text.translate(_TABLE)
+    if not out.isascii():
+        out = _SURROGATE.sub("?", out)
+    out = out.lower()
+    return out if len(out) == len(text) else "".join(c.lower()[:1] or "?" for c in text)
+
+
+def tokens(text: str) -> str:
+    """Space-separated character tokens (the LM's training and query format)."""
+    return " ".join(normalize_char(text))
+
+
+_lock = threading.Lock()
+_model: kenlm.Model | None = None
+
+
+def model() -> kenlm.Model:
+    """The process-wide model, loaded on first use."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                config = kenlm.Config()
+                config.load_method = kenlm.LoadMethod.LAZY
+                _model = kenlm.Model(str(MODEL_PATH), config)
+    return _model

@@ -1,0 +1,101 @@
+"""Decisions on tricky cases, in both directions: spun → restored, correct → untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service import spun
+from service.edits import apply_edits, validate_edits
+from service.pipeline import repair_text
+from service.spun.evaluate import distance
+from service.spun.spinner import spin
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "spun"
+TRICKY = [line for line in (DATA / "clean_tricky.txt").read_text("utf-8").splitlines() if line]
+
+
+def restore(text: str) -> str:
+    result = spun.fix(text)
+    validate_edits(text, result.edits)
+    return apply_edits(text, result.edits)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("正在中共肇庆市委齐会上，那些话语掷天有声。", "在中共肇庆市委全会上，这些话语掷地有声。"),
+        (
+            "年夜力开展年夜数据财产，鞭策科技效劳消费力晋升，放慢扶植当代化财产系统。",
+            "大力发展大数据产业，推动科技服务生产力提升，加快建设现代化产业体系。",
+        ),
+        (
+            "用户能够经由过程设置装备摆设文件修正小我私家信息，不雅众也可以或许拨打德律风咨询。",
+            "用户可以通过配置文件修改个人信息，观众也能够拨打电话咨询。",
+        ),
+        (
+            "该市下新区的年夜项目正正在放慢扶植，整部件企业战电池企业皆正在扩产。",
+            "该市高新区的大项目正在加快建设，零部件企业和电池企业都在扩产。",
+        ),
+    ],
+)
+def test_spun_sentences_are_restored(text, expected):
+    assert restore(text) == expected
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_correct_text_using_spun_lookalikes_is_untouched(text):
+    """正在, 事情, 开展, 系统, 天, 下, 战, 取, 借, 消费, 财产 … used correctly stay as they are."""
+    result = spun.fix(text)
+    assert result.edits == []
+    assert result.kinds == ()
+
+
+def test_whole_tricky_file_as_one_post_is_untouched():
+    text = "\n".join(TRICKY)
+    assert spun.fix(text).edits == []
+
+
+def test_spun_version_of_tricky_file_is_detected_and_mostly_restored():
+    text = "\n".join(TRICKY)
+    spun_text = spin(text, seed=1)
+    result = spun.fix(spun_text)
+    assert result.kinds == ("spun",) and result.score > 0.99
+    restored = apply_edits(spun_text, result.edits)
+    before, _ = distance(spun_text, text)
+    after, _ = distance(restored, text)
+    assert before > 100 and after < 0.25 * before
+
+
+def test_detect_is_false_without_candidate_sites():
+    assert not spun.detect("")
+    assert not spun.detect("Hello, world! 123")
+    assert spun.detect("年夜家好")
+
+
+def test_edits_carry_kind_and_confidence():
+    result = spun.fix("年夜家正在效劳年夜厅列队，那是咱们的年夜事。")
+    assert result.edits
+    for edit in result.edits:
+        assert edit.kind == "spun"
+        assert 0.0 <= edit.confidence <= 1.0
+
+
+def test_pipeline_restores_spun_text():
+    repair = repair_text("那是齐会聚焦降真省委详细布置，放慢扶植当代化财产系统。")
+    assert "spun" in repair.kinds
+    assert repair.text == "这是全会聚焦落实省委具体部署，加快建设现代化产业体系。"
+    assert apply_edits(repair.original, repair.edits) == repair.text
+
+
+def test_mixed_post_restores_the_spun_part_and_leaves_the_clean_part():
+    held = (DATA.parents[2] / "service" / "data" / "spun" / "heldout_clean.txt").read_text("utf-8")
+    clean = "\n".join(line for line in held.splitlines()[:15] if line)
+    spun_part = spin("\n".join(TRICKY), seed=2)
+    post = spun_part + "\n" + clean
+    result = spun.fix(post)
+    assert result.kinds == ("spun",)
+    inside = [e for e in result.edits if e.end <= len(spun_part)]
+    assert len(inside) > 50
+    assert all(e.start < len(spun_part) for e in result.edits), "clean paragraphs were edited"
