@@ -1,10 +1,26 @@
-"""Placeholder byte decoder (filled in by the encoding issue): UTF-8 or an error."""
+"""Byte decoding: UTF-8 when valid, else the most plausible legacy codec, else an error.
+
+Candidates (each decoded strictly): UTF-16 with a BOM (or without one, when a quarter of the
+bytes are NUL), GB18030/GBK, Big5 (and its cp950 superset), cp1252 and latin-1, and UTF-8 with a
+few bad bytes replaced by U+FFFD.  Each decoding
+is scored by the character model of :mod:`service.fixers.textmodel` (ASCII bytes read the same in
+every candidate, so only the rest matters); the cheapest per byte wins.  Text with control
+characters or an implausible cost per character is refused as ``undecodable``.
+"""
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 from service.errors import InputError
+from service.fixers.textmodel import char_cost, in_latin_words, is_cjk
+
+# Cost per non-ASCII character above which a decoding is not believed.
+MAX_MEAN_COST = 6.5
+# A UTF-8 decoding with replacements is a candidate while at most this share of its non-ASCII
+# characters are U+FFFD.
+MAX_REPLACED = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,9 +32,145 @@ class Decoded:
     confidence: float = 1.0
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode ``data``: UTF-8 when valid, else raise ``InputError('undecodable')``."""
+def _strict(data: bytes, codec: str) -> str | None:
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("undecodable", f"bytes are not valid UTF-8: {exc}") from None
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _cost(text: str) -> tuple[float, int] | None:
+    """Summed cost and count of the non-ASCII characters; ``None`` if there are control codes."""
+    total = 0.0
+    count = 0
+    prev = ""
+    latin = in_latin_words(text)
+    for index, ch in enumerate(text):
+        cp = ord(ch)
+        if cp < 0x80:
+            if cp < 0x20 and ch not in "\t\n\r":
+                return None
+            prev = ch
+            continue
+        if 0x80 <= cp < 0xA0:
+            return None
+        cost = char_cost(ch)
+        if index in latin:
+            cost = min(cost, 2.0)  # an accented letter inside a Latin word
+        elif 0x370 <= cp <= 0x52F and ch.isalpha() and prev.isalpha() and not is_cjk(prev):
+            cost = min(cost, 2.5)  # Greek or Cyrillic inside a word
+        total += cost
+        count += 1
+        prev = ch
+    return total, count
+
+
+def _candidates(data: bytes) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    gb = _strict(data, "gb18030")
+    if gb is not None:
+        found.append(("gbk" if _strict(data, "gbk") == gb else "gb18030", gb))
+    big5 = _strict(data, "big5")
+    if big5 is not None:
+        found.append(("big5", big5))
+    else:
+        cp950 = _strict(data, "cp950")
+        if cp950 is not None:
+            found.append(("big5", cp950))
+    cp1252 = _strict(data, "cp1252")
+    latin = data.decode("latin-1")
+    if cp1252 is not None and cp1252 != latin:
+        found.append(("cp1252", cp1252))
+    found.append(("latin-1", latin))
+    if len(data) % 2 == 0 and len(data) >= 4:  # UTF-16 without a BOM (scored like the rest)
+        for codec, name in (("utf-16-le", "utf-16le"), ("utf-16-be", "utf-16be")):
+            text = _strict(data, codec)
+            if text is not None:
+                found.append((name, text))
+    replaced = data.decode("utf-8", "replace")
+    bad = replaced.count("\ufffd")
+    wide = sum(1 for ch in replaced if ord(ch) >= 0x80)
+    if bad and wide > bad and bad <= MAX_REPLACED * wide:
+        found.append(("utf-8", replaced))
+    return found
+
+
+def _utf16_ascii(data: bytes) -> bool:
+    """Mostly-ASCII UTF-16 without a BOM: every other byte NUL (it is valid UTF-8 too)."""
+    if len(data) % 2 or len(data) < 4:
+        return False
+    even, odd = data[0::2], data[1::2]
+    return even.count(0) == len(even) or odd.count(0) == len(odd)
+
+
+def _utf16_shape(data: bytes, little: bool) -> bool:
+    """Do the high bytes look like Chinese or ASCII text in UTF-16 (0x00, 0x30, 0x4E–0x9F, 0xFF)?"""
+    high = data[1::2] if little else data[0::2]
+    if len(high) < 6:
+        return False
+    usual = sum(1 for b in high if b in (0x00, 0x30, 0xFF) or 0x4E <= b <= 0x9F)
+    return usual >= 0.9 * len(high)
+
+
+def decode_bytes(data: bytes) -> Decoded:
+    """Decode ``data``; raise ``InputError('undecodable')`` when no codec gives plausible text."""
+    try:
+        text = data.decode("utf-8")
+        if "\x00" not in text or not _utf16_ascii(data):
+            return Decoded(text, "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and len(data) % 2 == 0:
+        text = _strict(data, "utf-16")
+        if text is not None and _cost(text) is not None:
+            return Decoded(text, "utf-16", 0.99)
+    # (score, rank, name, text); ASCII is free among byte-compatible codecs (it reads the same
+    # in all of them), but UTF-16 reads ASCII bytes as parts of other characters, so UTF-16 is
+    # compared with the best of the others with every character charged.
+    scored: list[tuple[float, int, str, str]] = []
+    wide: list[tuple[float, int, str, str]] = []
+    for rank, (name, text) in enumerate(_candidates(data)):
+        cost = _cost(text)
+        if cost is None:
+            continue
+        total, count = cost
+        utf16 = name.startswith("utf-16")
+        if count == 0:  # all ASCII: only UTF-16 can give that from non-UTF-8 bytes
+            wide.append((0.0, rank, name, text))
+            continue
+        if total / count > MAX_MEAN_COST:
+            continue
+        if name == "utf-8":
+            total += 3.0  # lost bytes: prefer a codec that reads every byte
+        elif utf16:  # without a BOM: only on the evidence of its shape
+            total = total * 0.5 if _utf16_shape(data, name == "utf-16le") else total + 0.5 * count
+        charged = (total + sum(1 for ch in text if ch.isascii())) / len(data)
+        if utf16:
+            wide.append((charged, rank, name, text))
+        else:
+            # Normalise by bytes, not characters: a double-byte codec makes half as many.
+            non_ascii_bytes = sum(1 for b in data if b >= 0x80) or 1
+            scored.append((total / non_ascii_bytes, rank, name, text))
+            wide.append((charged, rank, name, text))
+    if not wide:
+        raise InputError(
+            "undecodable",
+            "bytes are not UTF-8 and no candidate codec (GB18030/GBK, Big5, UTF-16, cp1252, "
+            "latin-1) gives plausible text",
+        )
+    scored.sort()
+    wide.sort()
+    if scored and not wide[0][2].startswith("utf-16"):
+        ranking = scored
+    elif scored:
+        best_other = next(item for item in wide if item[2] == scored[0][2])
+        ranking = [wide[0], best_other]
+    else:
+        ranking = wide
+    best = ranking[0]
+    if len(ranking) > 1:
+        margin = ranking[1][0] - best[0]
+        confidence = round(min(0.99, 0.5 + margin / 2), 4)
+    else:
+        confidence = 0.9
+    return Decoded(best[3], best[2], confidence)
