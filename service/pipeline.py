@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 CLEAN_SCHEMA = "qingliu.clean/1"
 DLQ_SCHEMA = "qingliu.dlq/1"
 DEFAULT_MAX_BYTES = 1 << 20
+MAX_DEPTH = 64  # nesting of arrays/objects in a post; deeper values cannot be re-serialized safely
+_INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what orjson (and most consumers) can represent
 
 # Order matters: undo codec damage first (it garbles everything after it), then strip what hides
 # words from filters, then fold look-alike characters, and restore spun wording last, on clean
@@ -136,6 +138,30 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
+def _bounded_int(literal: str) -> int | float:
+    """Integers beyond 64 bits become floats, as orjson parses them on the fast path."""
+    number = int(literal)
+    return number if _INT_RANGE[0] <= number <= _INT_RANGE[1] else float(literal)
+
+
+def _nesting_depth(value: Any) -> int:
+    """Depth of nested arrays/objects, computed without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            items = item.values()
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in items)
+    return deepest
+
+
 def parse_post(value: bytes | None, limits: Limits = Limits()) -> tuple[dict[str, Any], str]:
     """Decode and validate a raw post; returns the post and the codec its bytes were in.
 
@@ -157,9 +183,14 @@ def parse_post(value: bytes | None, limits: Limits = Limits()) -> tuple[dict[str
         post = orjson.loads(text)
     except orjson.JSONDecodeError:
         try:  # the standard parser accepts escaped lone surrogates, which orjson rejects
-            post = _without_surrogates(json.loads(text))
-        except (ValueError, RecursionError) as exc:
+            post = _without_surrogates(json.loads(text, parse_int=_bounded_int))
+        except RecursionError:
+            raise InputError("too_large", f"value is nested more than {MAX_DEPTH} levels deep") from None
+        except ValueError as exc:
             raise InputError("not_json", f"value is not JSON: {exc}") from None
+    depth = _nesting_depth(post)
+    if depth > MAX_DEPTH:
+        raise InputError("too_large", f"value is nested more than {MAX_DEPTH} levels deep")
     if not isinstance(post, dict):
         raise InputError("not_object", f"value is a JSON {type(post).__name__}, not an object")
     for name in ("id", "text"):

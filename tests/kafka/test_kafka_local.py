@@ -1,0 +1,57 @@
+"""service.kafka_local: clear errors without Java or jars, and a data dir that survives restarts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import qingliu_kafka_harness as h
+
+from service import kafka_local
+
+
+def test_missing_jars_say_how_to_fetch_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_repo = tmp_path / "kafka"
+    fake_repo.mkdir()
+    shutil.copy(kafka_local.REPO_KAFKA / "pom.xml", fake_repo / "pom.xml")
+    monkeypatch.setattr(kafka_local, "REPO_KAFKA", fake_repo)
+    monkeypatch.setenv("QINGLIU_KAFKA_LIB", str(tmp_path / "empty"))
+    monkeypatch.setenv("QINGLIU_KAFKA_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(kafka_local.KafkaUnavailable, match=r"deploy/kafka/fetch\.sh"):
+        kafka_local.find_kafka_lib()
+
+
+def test_missing_java_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
+    with pytest.raises(kafka_local.KafkaUnavailable, match=r"Java 17.*fetch\.sh"):
+        kafka_local.find_java()
+
+
+def test_pinned_version_is_kafka_4() -> None:
+    assert kafka_local.kafka_version().split(".")[0] == "4"
+
+
+def test_free_ports_are_distinct_and_free() -> None:
+    ports = kafka_local.free_ports(6)
+    assert len(set(ports)) == 6
+    assert not any(kafka_local.port_open(p) for p in ports)
+
+
+@pytest.mark.kafka
+@pytest.mark.integration
+def test_a_data_dir_keeps_cluster_and_messages_across_runs(kafka_jars: Path, tmp_path: Path) -> None:
+    root = tmp_path / "kafka"
+    topics = h.Topics.fresh("keep")
+    posts = h.make_posts(50, "keep", bad_every=0)
+    with kafka_local.start_kafka(1, root) as first:
+        assert first.count(",") == 0 and first.startswith("127.0.0.1:")
+        h.create_topics(first, topics, partitions=2)
+        h.produce(first, topics.raw, posts)
+        cluster_id = first.cluster.cluster_id
+    assert not kafka_local.port_open(int(first.rsplit(":", 1)[1]))
+    with kafka_local.start_kafka(1, root) as second:
+        assert second == first and second.cluster.cluster_id == cluster_id
+        records = h.read_all(second, [topics.raw])
+    assert sorted(r.key for r in records) == sorted(k for k, _ in posts)
