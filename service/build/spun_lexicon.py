@@ -165,23 +165,32 @@ def main(argv: list[str]) -> int:
     else:
         print(f"warning: {seed_dir} missing; seed-dev entries skipped", file=sys.stderr)
     for orig, spun in (
-        parse(T.CHAR_SPINNER) + parse(T.WORD_SPINNER_NEWS) + parse(T.WORD_SPINNER_MORE)
+        parse(T.CHAR_SPINNER + T.CHAR_SPINNER_MORE)
+        + parse(T.WORD_SPINNER_NEWS)
+        + parse(T.WORD_SPINNER_MORE)
+        + parse(T.WORD_SPINNER_GENERAL)
     ):
         add(orig, spun, "spinner", "news")
-    for orig, spun in parse(T.CHAR_SPINNER_TECH) + parse(T.WORD_SPINNER_TECH):
+    for orig, spun in parse(T.CHAR_SPINNER_TECH + T.WORD_SPINNER_TECH + T.WORD_SPINNER_TECH_MORE):
         add(orig, spun, "spinner", "tech")
-    for orig, spun in parse(T.ANTONYM):
+    for orig, spun in parse(T.ANTONYM + T.ANTONYM_MORE):
         add(orig, spun, "antonym", "both")
     for orig, spun in parse(T.THESAURUS):
         add(orig, spun, "thesaurus", "both")
 
     jdict = jieba_dict()
-    char_rules = {o: s for o, s in parse(T.CHAR_SPINNER)}
+    char_rules = {o: s for o, s in parse(T.CHAR_SPINNER + T.CHAR_SPINNER_MORE)}
     word_rules = {
         o: s
-        for o, s in parse(T.WORD_SPINNER_NEWS + T.WORD_SPINNER_MORE) + parse(T.WORD_SPINNER_TECH)
+        for o, s in parse(
+            T.WORD_SPINNER_NEWS
+            + T.WORD_SPINNER_MORE
+            + T.WORD_SPINNER_GENERAL
+            + T.WORD_SPINNER_TECH
+            + T.WORD_SPINNER_TECH_MORE
+        )
     }
-    for orig, spun in mined_pairs(char_rules, word_rules, jdict, limit=4000):
+    for orig, spun in mined_pairs(char_rules, word_rules, jdict, limit=6000):
         add(orig, spun, "mined", "both")
 
     keys = {k for pair in rows for k in pair}

@@ -42,12 +42,13 @@ def fix(text: str) -> FixResult:
     Runs to a fixed point (at most a few passes) so that ``fix`` of the output changes nothing.
     """
     eng = _engine()
-    edits, first_score = eng.run(text)
+    cache: dict[str, float] = {}  # LM window scores, shared by the passes
+    edits, first_score = eng.run(text, cache)
     current = apply_edits(text, edits) if edits else text
     for _ in range(_MAX_PASSES - 1):
         if not edits:
             break
-        more, _ = eng.run(current)
+        more, _ = eng.run(current, cache)
         if not more:
             break
         edits = compose(edits, more, text)

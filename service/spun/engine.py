@@ -48,12 +48,32 @@ CONSISTENCY = 0.4  # log10 pull towards the post-wide reading of a repeated spun
 CLIP = 2.0
 BORROW = 0.3  # share of the rest of the post's evidence a line borrows …
 BORROW_CAP = 6.0  # … at most this much (natural-log units)
+LOCAL_CAP = 4.5  # … or this much of the neighbouring lines' evidence
+LOCAL_DECAY = 0.5  # weight of a line's evidence per line of distance
 LONG_LINE = 80  # lines at least this long can make a multi-line post count as spun
 EVIDENCE_SOURCES = ("seed-dev", "spinner")
+# Antonym swaps that yield real words (收入→支出, 有效→无效) are undone only in lines judged spun
+# with at least this probability, and with this extra margin (log10) from the LM.
+ANTONYM_PI = 0.99
+ANTONYM_PENALTY = 0.5
+ANTONYM_LM_MARGIN = 0.5  # … and the LM alone must prefer the original by this much (log10)
+ANTONYM_LOG = math.log10(ANTONYM_PI) + RESTORE_BIAS
 
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+def _neighbour_sums(values: list[float]) -> list[float]:
+    """For each index, the sum of the other values weighted by ``LOCAL_DECAY ** (distance-1)``."""
+    n = len(values)
+    left = [0.0] * n
+    right = [0.0] * n
+    for i in range(1, n):
+        left[i] = values[i - 1] + LOCAL_DECAY * left[i - 1]
+    for i in range(n - 2, -1, -1):
+        right[i] = values[i + 1] + LOCAL_DECAY * right[i + 1]
+    return [a + b for a, b in zip(left, right, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +82,7 @@ class Cand:
     norm: str  # the original in LM form
     logprior: float  # log10(prior) (+ penalties), without the document term
     entry: Entry
+    guarded: bool = False  # an antonym swap whose spun form is a real word
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +107,11 @@ class Engine:
             if e.f_spun >= 30.0 or e.jieba_spun >= 2000:
                 penalty = COMMON_PENALTY * min(1.0, math.log10(1 + e.f_spun) / 3)
             logprior = math.log10(e.prior) - penalty
+            guarded = "antonym" in e.sources and (e.jieba_spun > 0 or e.f_spun > 1.0)
+            if guarded:
+                logprior -= ANTONYM_PENALTY
             self.cands.setdefault(e.spun, []).append(
-                Cand(e.original, lm.normalize_char(e.original), logprior, e)
+                Cand(e.original, lm.normalize_char(e.original), logprior, e, guarded)
             )
         self.sites = ahocorasick.Automaton()
         for key in self.cands:
@@ -112,6 +136,10 @@ class Engine:
             )
         self.evidence_auto.make_automaton()
         self.forward_originals = originals
+        self.site_cands = {
+            key: [(c, (key, c.original), c.original in originals) for c in cands]
+            for key, cands in self.cands.items()
+        }
 
     # -- document level -------------------------------------------------------------------
     def evidence(self, text: str) -> tuple[float, dict[str, int]]:
@@ -169,6 +197,7 @@ class Engine:
         text: str,
         spans: list[tuple[int, int, float]],
         counts: dict[str, int] | None = None,
+        cache: dict[str, float] | None = None,
     ) -> list[Decision]:
         """Restorations chosen site by site within ``spans`` = (start, end, spun probability).
 
@@ -176,13 +205,17 @@ class Engine:
         every candidate original by the LM score of the window (n−1 characters of already
         decided output on the left, the candidate, n−1 characters on the right) plus the prior.
         The first pass sees the raw text on the right, the second the first pass's output.
+        ``cache`` maps LM windows to scores; pass the same dict to later calls on related text
+        (the fixed-point re-runs of :func:`service.spun.fix`) to reuse them.
         """
         found = self.find_sites(text)
         if not found:
             return []
         norm = lm.normalize_char(text)
-        groups: dict[int, list[tuple[int, Cand]]] = {}
-        docs: dict[int, float] = {}
+        counts = counts or {}
+        # Per site: (stop, doc term, [(end, cand, static gain, pair)]); the static gain is the
+        # prior, the document term and the "original elsewhere in the post" term.
+        groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
         k = 0
         for start, end, key in found:
             while k < len(spans) and spans[k][1] < end:
@@ -192,18 +225,33 @@ class Engine:
             lo, _, pi = spans[k]
             if start < lo:
                 continue  # outside the spans judged spun
-            group = groups.setdefault(start, [])
-            group.extend((end, cand) for cand in self.cands[key])
-            docs[start] = math.log10(max(pi, 1e-9)) + RESTORE_BIAS
-        starts = sorted(groups)
+            doc = math.log10(max(pi, 1e-9)) + RESTORE_BIAS
+            site = groups.get(start)
+            if site is None:
+                site = groups[start] = (end, doc, [])
+            elif end > site[0]:
+                site = groups[start] = (end, doc, site[2])
+            members = site[2]
+            for cand, pair, is_orig in self.site_cands[key]:
+                if cand.guarded and doc < ANTONYM_LOG:
+                    continue  # antonym swaps only in lines judged spun with near certainty
+                static = cand.logprior + doc
+                if is_orig:
+                    seen = counts.get(cand.original, 0)
+                    static += (
+                        -ORIG_PRESENT_PENALTY * min(1.0, seen / 2) if seen else ORIG_ABSENT_BONUS
+                    )
+                members.append((end, cand, static, pair))
+        starts = sorted(p for p, site in groups.items() if site[2])
+        if not starts:
+            return []
         tally: dict[tuple[str, str], list[float]] = {}
-        memo: dict[int, tuple[str, str, list[float]]] = {}
-        choices = self._pass(norm, starts, groups, docs, None, counts or {}, tally, {}, memo)
+        memo: dict[int, tuple[str, str, list[float], int, float]] = {}
+        lm_cache = {} if cache is None else cache
+        choices = self._pass(norm, starts, groups, None, tally, {}, memo, lm_cache)
         if choices:
             bonus = self._consistency(tally)
-            choices = self._pass(
-                norm, starts, groups, docs, choices, counts or {}, None, bonus, memo
-            )
+            choices = self._pass(norm, starts, groups, choices, None, bonus, memo, lm_cache)
         return [
             Decision(start, end, text[start:end], original, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())
@@ -213,17 +261,36 @@ class Engine:
         self,
         norm: str,
         starts: list[int],
-        groups: dict[int, list[tuple[int, Cand]]],
-        docs: dict[int, float],
+        groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]],
         previous: dict[int, tuple[int, str, str, float]] | None,
-        counts: dict[str, int],
         tally: dict[tuple[str, str], list[float]] | None,
         consistency: dict[tuple[str, str], float],
-        memo: dict[int, tuple[str, str, list[float]]],
+        memo: dict[int, tuple[str, str, list[float], int, float]],
+        lm_cache: dict[str, float],
     ) -> dict[int, tuple[int, str, str, float]]:
-        originals = self.forward_originals
-        score = self.model.score
+        model_score = self.model.score
+        get = lm_cache.get
         n = len(norm)
+        if previous is not None:
+            # The first pass's output, and where each input position lands in it (-1: inside
+            # a restoration), for the right-hand contexts.
+            parts: list[str] = []
+            where = [-1] * (n + 1)
+            pos = length = 0
+            for start in sorted(previous):
+                end, out = previous[start][0], previous[start][1]
+                for i in range(pos, start):
+                    where[i] = length + i - pos
+                parts.append(norm[pos:start])
+                length += start - pos
+                where[start] = length
+                parts.append(out)
+                length += len(out)
+                pos = end
+            for i in range(pos, n + 1):
+                where[i] = length + i - pos
+            parts.append(norm[pos:])
+            output = "".join(parts)
         choices: dict[int, tuple[int, str, str, float]] = {}
         tail = ""  # the last n-1 output characters before position q
         q = 0
@@ -232,11 +299,11 @@ class Engine:
                 continue  # inside a restoration chosen just before
             tail = (tail + norm[max(q, p - CTX) : p])[-CTX:]
             q = p
-            group = groups[p]
-            doc = docs[p]
-            stop = max(end for end, _ in group)
+            stop, _, group = groups[p]
             if previous is None:
                 right = norm[stop : stop + CTX]
+            elif where[stop] >= 0:
+                right = output[where[stop] : where[stop] + CTX]
             else:
                 right, pos = "", stop
                 while len(right) < CTX and pos < n:
@@ -250,38 +317,47 @@ class Engine:
             cached = memo.get(p)
             if cached is not None and cached[0] == tail and cached[1] == right:
                 gains = cached[2]  # same window as in the first pass: same LM scores
+                if not any(pair in consistency for _, _, _, pair in group):
+                    best = cached[3]  # … and no consistency term: the same decision
+                    if best >= 0:
+                        end, cand, _, _ = group[best]
+                        choices[p] = (end, cand.norm, cand.original, cached[4])
+                        tail = (tail + cand.norm)[-CTX:]
+                        q = end
+                    continue
             else:
-                keep = score(" ".join(tail + norm[p:stop] + right), False, False)
+                window = tail + norm[p:stop] + right
+                keep = get(window)
+                if keep is None:
+                    keep = lm_cache[window] = model_score(" ".join(window), False, False)
                 gains = []
-                for end, cand in group:
-                    gain = (
-                        score(" ".join(tail + cand.norm + norm[end:stop] + right), False, False)
-                        - keep
-                        + cand.logprior
-                        + doc
-                    )
-                    if cand.original in originals:
-                        seen = counts.get(cand.original, 0)
-                        gain += (
-                            ORIG_PRESENT_PENALTY * -min(1.0, seen / 2)
-                            if seen
-                            else ORIG_ABSENT_BONUS
-                        )
-                    gains.append(gain)
-                if tally is not None:
-                    memo[p] = (tail, right, gains)
-            best, best_gain = None, 0.0
-            for (end, cand), gain in zip(group, gains, strict=True):
-                pair = (cand.entry.spun, cand.original)
-                if tally is not None:
-                    tally.setdefault(pair, []).append(max(-CLIP, min(CLIP, gain)))
-                else:
-                    gain += consistency.get(pair, 0.0)
-                if gain > best_gain:
-                    best, best_gain = (end, cand), gain
-            if best is not None:
-                end, cand = best
-                conf = 1.0 / (1.0 + 10.0 ** (-best_gain))
+                for end, cand, static, _ in group:
+                    window = tail + cand.norm + norm[end:stop] + right
+                    value = get(window)
+                    if value is None:
+                        value = lm_cache[window] = model_score(" ".join(window), False, False)
+                    lm_gain = value - keep
+                    if cand.guarded and lm_gain < ANTONYM_LM_MARGIN:
+                        gains.append(-1.0)
+                    else:
+                        gains.append(lm_gain + static)
+            best, best_gain = -1, 0.0
+            if tally is not None:
+                for i, (_, _, _, pair) in enumerate(group):
+                    gain = gains[i]
+                    tally.setdefault(pair, []).append(CLIP if gain > CLIP else max(-CLIP, gain))
+                    if gain > best_gain:
+                        best, best_gain = i, gain
+            else:
+                for i, (_, _, _, pair) in enumerate(group):
+                    gain = gains[i] + consistency.get(pair, 0.0)
+                    if gain > best_gain:
+                        best, best_gain = i, gain
+            conf = 1.0 / (1.0 + 10.0 ** (-best_gain)) if best >= 0 else 0.0
+            if tally is not None:
+                memo[p] = (tail, right, gains, best, conf)
+            if best >= 0:
+                end, cand, _, _ = group[best]
                 choices[p] = (end, cand.norm, cand.original, conf)
                 tail = (tail + cand.norm)[-CTX:]
                 q = end
@@ -322,12 +398,22 @@ class Engine:
         spans: list[tuple[int, int, float]] = []
         merged: dict[str, int] = {}
         best = pi
+        lines = text.split("\n")
+        judged = [self.evidence(line) if line.strip() else (0.0, {}) for line in lines]
+        # Neighbouring evidence (non-blank lines, halving with distance): an article is a run
+        # of lines, so a spun line with few telltale forms of its own is judged with its block.
+        own_ev = [ev for (ev, _), line in zip(judged, lines, strict=True) if line.strip()]
+        local = _neighbour_sums(own_ev)
         start = 0
-        for line in text.split("\n"):
+        k = 0
+        for line, (own, line_counts) in zip(lines, judged, strict=True):
             end = start + len(line)
             if line.strip():
-                own, line_counts = self.evidence(line)
-                borrowed = max(-BORROW_CAP, min(BORROW_CAP, BORROW * (evidence - own)))
+                # A line whose surviving originals outweigh its spun forms borrows less: at an
+                # article boundary it is more likely the start of different, clean text.
+                cap = LOCAL_CAP if own > 0.0 else LOCAL_CAP / 2
+                borrowed = max(-cap, min(cap, BORROW * local[k]))
+                k += 1
                 line_pi = _sigmoid(PRIOR_LOGODDS + own + borrowed)
                 if line_pi >= PI_DECODE:
                     spans.append((start, end, line_pi))
@@ -341,13 +427,14 @@ class Engine:
             best = max(best, sum((hi - lo) * p for lo, hi, p in spans) / spun_chars)
         return best, spans, merged
 
-    def run(self, text: str) -> tuple[list[Edit], float]:
+    def run(self, text: str, cache: dict[str, float] | None = None) -> tuple[list[Edit], float]:
+        """Edits restoring ``text`` and its post-level spun probability."""
         pi, spans, counts = self.assess(text)
         if not spans:
             return [], pi
         edits = [
             Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
-            for d in self.decode(text, spans, counts)
+            for d in self.decode(text, spans, counts, cache)
         ]
         return edits, pi
 

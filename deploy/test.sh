@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine (what CI runs through .ci/run):
+#   1. a virtual environment in .venv (reused when present) with the package and its test extras;
+#   2. the Apache Kafka tier's jars via deploy/kafka/fetch.sh, when that script exists;
+#   3. ruff, then pytest (all tests, slow and integration included).
+# Extra arguments go to pytest, e.g. `bash deploy/test.sh -m "not slow"`.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+python="${PYTHON:-python3}"
+venv="${QINGLIU_VENV:-$root/.venv}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "test.sh: creating $venv" >&2
+    "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet -e ".[test]"
+
+fetch="$root/deploy/kafka/fetch.sh"
+if [ -f "$fetch" ]; then
+    if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "test.sh: installing Java and Maven for the Kafka tier (apt-get)" >&2
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                default-jre-headless maven >/dev/null
+        fi
+    fi
+    if lib="$(bash "$fetch")"; then
+        export QINGLIU_KAFKA_LIB="$lib"
+        echo "test.sh: Kafka jars in $lib" >&2
+    elif [ "${QINGLIU_REQUIRE_KAFKA:-0}" = 1 ]; then
+        echo "test.sh: deploy/kafka/fetch.sh failed and QINGLIU_REQUIRE_KAFKA=1" >&2
+        exit 1
+    else
+        echo "test.sh: WARNING: deploy/kafka/fetch.sh failed; Kafka-tier tests will skip" >&2
+    fi
+fi
+
+echo "test.sh: ruff" >&2
+"$venv/bin/ruff" check .
+
+echo "test.sh: pytest" >&2
+set +e
+"$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "test.sh: pytest collected no tests (exit 5): treating as a failure" >&2
+fi
+exit "$status"

@@ -1,0 +1,73 @@
+"""``qingliu bench NAME``: every module here with ``add_arguments(parser)`` and ``run(args) -> int``.
+
+Modules are discovered at run time, so a benchmark added later (e.g. ``backlog``) appears in
+``qingliu bench --help`` without touching the CLI.  Benchmarks print figures, never assert them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import statistics
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def discover() -> dict[str, ModuleType]:
+    """``{name: module}`` for each benchmark module in this package (broken ones are skipped)."""
+    found: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception as exc:  # one broken benchmark must not break the CLI
+            log.warning("benchmark %s cannot be imported: %r", info.name, exc)
+            continue
+        if callable(getattr(module, "add_arguments", None)) and callable(
+            getattr(module, "run", None)
+        ):
+            found[info.name] = module
+    return found
+
+
+def rate(fun: Callable[[], Any], units: float, min_time: float = 1.0,
+         max_rounds: int = 1000) -> tuple[float, int]:
+    """Units per second of ``fun()`` (best of repeated rounds lasting ≥ ``min_time`` in total)."""
+    rounds = 0
+    best = float("inf")
+    total = 0.0
+    while rounds < max_rounds and (total < min_time or rounds < 3):
+        started = time.perf_counter()
+        fun()
+        elapsed = time.perf_counter() - started
+        best = min(best, elapsed)
+        total += elapsed
+        rounds += 1
+    return units / best if best > 0 else float("inf"), rounds
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) of ``values`` (nearest rank), NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    """Median, NaN when empty."""
+    return statistics.median(values) if values else float("nan")
+
+
+def rss_mib() -> float:
+    """Resident set size of this process in MiB."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / (1 << 20)

@@ -1,0 +1,60 @@
+"""Repair speed: full pipeline.repair_text vs jieba, encoding stages vs ftfy, and RSS."""
+
+from __future__ import annotations
+
+import argparse
+
+from service.benchmarks import rate, rss_mib
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``qingliu bench repair``."""
+    parser.add_argument("--min-time", type=float, default=2.0, metavar="S",
+                        help="measure each side for at least S seconds (default 2)")
+    parser.add_argument("--repeat-text", type=int, default=1, metavar="N",
+                        help="concatenate the corpus N times (default 1)")
+    parser.add_argument("--tiny", action="store_true", help="a few lines only (smoke test)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print chars/s of each side and the ratios."""
+    import ftfy
+    import jieba
+
+    from service import pipeline, samples
+
+    jieba.setLogLevel(60)
+    mixed = samples.mixed_text()
+    clean_lines = samples.texts("clean-texts.txt")
+    dev = samples.seed_dev()
+    if dev is not None:
+        clean_lines = [line.replace("⟦", "").replace("⟧", "") for line in dev[1]] + clean_lines
+    clean = "\n".join(clean_lines)
+    if args.tiny:
+        mixed, clean = "\n".join(mixed.splitlines()[:3]), "\n".join(clean_lines[:3])
+    mixed *= max(1, args.repeat_text)
+    clean *= max(1, args.repeat_text)
+    # Warm up: load dictionaries and models before measuring or reading RSS.
+    pipeline.repair_text(mixed)
+    jieba.lcut(mixed, HMM=False)
+    pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS)
+    ftfy.fix_text(clean)
+    rss = rss_mib()
+    min_time = 0.05 if args.tiny else args.min_time
+
+    full, _ = rate(lambda: pipeline.repair_text(mixed), len(mixed), min_time)
+    seg, _ = rate(lambda: jieba.lcut(mixed, HMM=False), len(mixed), min_time)
+    enc, _ = rate(lambda: pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS),
+                  len(clean), min_time)
+    ft, _ = rate(lambda: ftfy.fix_text(clean), len(clean), min_time)
+    source = "seed-dev + shipped samples" if dev is not None else "shipped samples"
+    print(f"corpus: {source}; mixed {len(mixed)} chars, clean {len(clean)} chars")
+    print(f"{'measure':44} {'chars/s':>12} {'ratio':>8}")
+    print(f"{'full repair_text (mixed spun+clean)':44} {full:12,.0f} {full / seg:8.2f}  "
+          "vs jieba")
+    print(f"{'jieba.lcut(HMM=False) (baseline)':44} {seg:12,.0f} {1:8.2f}")
+    print(f"{'encoding stages repair_text (clean text)':44} {enc:12,.0f} {enc / ft:8.2f}  "
+          "vs ftfy")
+    print(f"{'ftfy.fix_text (baseline)':44} {ft:12,.0f} {1:8.2f}")
+    print(f"RSS after loading everything: {rss:.1f} MiB")
+    return 0

@@ -1,0 +1,598 @@
+"""``qingliu``: the command line (worker, local dev broker, topics, batch tools, benchmarks).
+
+Every Kafka-facing command reads the settings of :mod:`service.config` (flags and ``QINGLIU_*``
+environment variables); run ``qingliu COMMAND --help`` for each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from service import __version__, config
+from service.errors import ConfigError, QingliuError
+
+log = logging.getLogger("service.cli")
+
+EPILOG = """\
+quick start (embedded broker, nothing to install):
+  qingliu dev --demo            start a broker, create topics, run the worker, stream sample posts
+  qingliu process < posts.jsonl > clean.jsonl     the same pipeline without Kafka
+  echo '鞭策事情扭着项目干' | qingliu repair --explain
+
+against a Kafka cluster:
+  export QINGLIU_BROKER=kafka://broker1:9092,broker2:9092
+  qingliu topics apply && qingliu worker
+"""
+
+
+class UsageError(QingliuError):
+    """A command-line mistake; the message says what to do."""
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+def _settings(args: argparse.Namespace) -> config.Settings:
+    from service.logs import add_secret
+
+    settings = config.load(args)
+    add_secret(settings.sasl_password)
+    return settings
+
+
+def _open_in(path: str | None) -> contextlib.AbstractContextManager[IO[bytes]]:
+    if not path or path == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _open_out(path: str | None) -> contextlib.AbstractContextManager[IO[bytes]]:
+    if not path or path == "-":
+        return contextlib.nullcontext(sys.stdout.buffer)
+    try:
+        return open(path, "wb")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines without their line break; blank lines skipped."""
+    for line in stream:
+        line = line.rstrip(b"\r\n")
+        if line.strip():
+            yield line
+
+
+def post_key(value: bytes) -> bytes | None:
+    """The message key for a raw post: its ``id`` when the value parses, else none."""
+    try:
+        post = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(post, dict) and isinstance(post.get("id"), str) and post["id"]:
+        return post["id"].encode("utf-8")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# worker
+# --------------------------------------------------------------------------------------------
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the Faust worker until SIGTERM/SIGINT (offsets committed on the way out)."""
+    import faust
+
+    from service.app import create_app
+
+    settings = _settings(args)
+    if not sys.platform.startswith("win"):
+        logging.captureWarnings(True)
+    app = create_app(settings)
+    from service.logs import configure
+
+    configure(settings.log_level)
+    log.info("starting worker", extra={"settings": settings.redacted()})
+    worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True,
+                          redirect_stdouts=False, logging_config=app.conf.logging_config)
+    worker.execute_from_commandline()
+    return 0  # pragma: no cover - execute_from_commandline exits
+
+
+# --------------------------------------------------------------------------------------------
+# topics
+# --------------------------------------------------------------------------------------------
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Create/check (apply) or show (describe) the contract's topics."""
+    from service import contracts
+
+    settings = _settings(args)
+    if args.action == "apply":
+        for line in asyncio.run(_with_timeout(contracts.apply(settings), args.timeout, settings)):
+            print(line)
+        return 0
+    rows = asyncio.run(_with_timeout(contracts.describe(settings), args.timeout, settings))
+    wanted = {s.name: s for s in contracts.specs(settings)}
+    for row in rows:
+        spec = wanted[row["name"]]
+        if not row["exists"]:
+            state = "MISSING (run `qingliu topics apply`)"
+        elif row["partitions"] != spec.partitions:
+            state = f"MISMATCH: {row['partitions']} partitions, contract wants {spec.partitions}"
+        else:
+            state = "ok"
+        print(f"{row['role']:5} {row['name']:24} partitions={row['partitions']} "
+              f"replication={row['replication']} {state}")
+        for key, value in sorted(row["config"].items()):
+            print(f"      {key}={value}")
+    return 0 if all(r["exists"] for r in rows) else 1
+
+
+async def _with_timeout(coro: Any, timeout: float, settings: config.Settings) -> Any:
+    try:
+        return await asyncio.wait_for(coro, timeout)
+    except (TimeoutError, OSError) as exc:
+        raise UsageError(
+            f"cannot reach the broker at {settings.broker} ({type(exc).__name__}); start one "
+            "(`qingliu dev`) or set QINGLIU_BROKER / --broker"
+        ) from None
+    except Exception as exc:
+        if type(exc).__name__ == "KafkaConnectionError":
+            raise UsageError(
+                f"cannot reach the broker at {settings.broker}; start one (`qingliu dev`) or set "
+                "QINGLIU_BROKER / --broker"
+            ) from None
+        if type(exc).__module__.startswith("aiokafka"):
+            raise UsageError(
+                f"broker {settings.broker}: {type(exc).__name__}: {exc}; check QINGLIU_BROKER "
+                "and the security settings"
+            ) from None
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+# produce / tail
+# --------------------------------------------------------------------------------------------
+async def produce_lines(settings: config.Settings, lines: Iterator[bytes],
+                        topic: str | None = None) -> int:
+    """Send each line (bytes, unchanged) to the raw topic, keyed by post id; returns the count."""
+    from aiokafka import AIOKafkaProducer
+
+    from service.app import MAX_REQUEST_BYTES
+
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=5,
+                                max_request_size=MAX_REQUEST_BYTES, **settings.kafka_auth())
+    await producer.start()
+    count = 0
+    try:
+        for line in lines:
+            await producer.send(topic or settings.topic_raw, key=post_key(line), value=line)
+            count += 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return count
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    """Send a JSONL file of raw posts to the raw topic."""
+    settings = _settings(args)
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(_open_in(args.file))
+        count = asyncio.run(_with_timeout(produce_lines(settings, _lines(stream)),
+                                          args.timeout, settings))
+    print(f"produced {count} messages to {settings.topic_raw}", file=sys.stderr)
+    return 0
+
+
+def render_event(value: bytes, console: Any) -> None:
+    """Pretty-print one clean event or dead-letter record."""
+    try:
+        event = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        console.print(f"[red]unparseable value[/red] {value[:200]!r}")
+        return
+    if event.get("schema", "").startswith("qingliu.dlq"):
+        error = event.get("error", {})
+        console.print(f"[bold red]✗ dead letter[/bold red] [red]{error.get('code')}[/red]: "
+                      f"{error.get('message', '')[:160]}", highlight=False)
+        return
+    from rich.markup import escape
+
+    corruption = event.get("corruption", {})
+    kinds = ",".join(corruption.get("kinds", [])) or "clean"
+    console.print(f"[bold green]✓ {escape(str(event.get('id')))}[/bold green] "
+                  f"[cyan]{kinds}[/cyan] score={corruption.get('score')} "
+                  f"edits={len(event.get('edits', []))}", highlight=False)
+    if event.get("original_text") != event.get("text"):
+        console.print(f"  [dim]before:[/dim] {escape(event.get('original_text', '')[:200])!s}",
+                      highlight=False)
+    console.print(f"  [dim]text:  [/dim] {escape(event.get('text', '')[:200])}", highlight=False)
+    tags = event.get("tags", {})
+    labels = [t.get("label") or t.get("id") for t in tags.get("topics", []) if isinstance(t, dict)]
+    places = [p.get("name") or p.get("label") or str(p) for p in tags.get("places", [])
+              if isinstance(p, dict)]
+    if labels or places:
+        console.print(f"  [dim]tags:  [/dim] topics={labels} places={places}", highlight=False)
+
+
+async def tail_topics(settings: config.Settings, topics: list[str], *, max_messages: int | None,
+                      idle_timeout: float | None, from_beginning: bool, raw: bool,
+                      out: IO[str] | None = None) -> int:
+    """Print messages of ``topics`` until ``max_messages`` or ``idle_timeout`` (None: forever)."""
+    from aiokafka import AIOKafkaConsumer
+    from rich.console import Console
+
+    console = Console(file=out or sys.stdout, soft_wrap=True)
+    consumer = AIOKafkaConsumer(
+        *topics, bootstrap_servers=settings.bootstrap, group_id=None,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        fetch_max_wait_ms=100, **settings.kafka_auth(),
+    )
+    await consumer.start()
+    seen = 0
+    last = time.monotonic()
+    try:
+        while max_messages is None or seen < max_messages:
+            batch = await consumer.getmany(timeout_ms=200, max_records=500)
+            if not batch:
+                if idle_timeout is not None and time.monotonic() - last > idle_timeout:
+                    break
+                continue
+            last = time.monotonic()
+            for messages in batch.values():
+                for message in messages:
+                    if raw:
+                        console.file.write(message.value.decode("utf-8", "replace") + "\n")
+                    else:
+                        render_event(message.value, console)
+                    seen += 1
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    """Pretty-print clean events (and dead letters with --dlq) as they arrive."""
+    settings = _settings(args)
+    topics = [settings.topic_clean] + ([settings.topic_dlq] if args.dlq else [])
+    try:
+        asyncio.run(tail_topics(settings, topics, max_messages=args.max,
+                                idle_timeout=args.idle_timeout,
+                                from_beginning=args.from_beginning, raw=args.json))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# dev
+# --------------------------------------------------------------------------------------------
+def demo_posts() -> list[bytes]:
+    """The shipped demo posts (raw bytes, one per line; some deliberately bad)."""
+    from service.samples import demo_posts as load
+
+    return load()
+
+
+@contextlib.contextmanager
+def local_broker(kind: str) -> Iterator[str]:
+    """Yield a ``kafka://`` URL: the embedded Tansu broker, a local Apache Kafka, or a URL."""
+    if kind == "embedded":
+        from service.broker import EmbeddedBroker
+
+        with EmbeddedBroker() as broker:
+            yield broker.url
+    elif kind == "kafka":
+        try:
+            from service.kafka_local import start_kafka
+        except ImportError:
+            raise UsageError("--broker kafka needs service.kafka_local (the Apache Kafka tier); "
+                             "use --broker embedded, or a kafka://host:port URL") from None
+        with start_kafka(nodes=1) as bootstrap:
+            yield config.broker_urls(str(bootstrap))
+    else:
+        try:
+            yield config.broker_urls(kind)
+        except ValueError as exc:
+            raise UsageError(f"--broker {kind!r} {exc}; use embedded, kafka or kafka://host:port") \
+                from None
+
+
+async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> int:
+    from service import contracts
+    from service.app import create_app
+
+    print(f"broker  {settings.broker}", file=sys.stderr)
+    for line in await contracts.apply(settings):
+        print(f"topics  {line}", file=sys.stderr)
+    app = create_app(settings)
+    await app.start()
+    print(f"worker  started; http://{settings.web_host}:{settings.web_port}/metrics "
+          "(/healthz, /readyz)", file=sys.stderr)
+    try:
+        if demo:
+            posts = demo_posts()
+            count = await produce_lines(settings, iter(posts))
+            print(f"demo    produced {count} sample posts to {settings.topic_raw}; outcomes:\n",
+                  file=sys.stderr)
+            seen = await tail_topics(settings, [settings.topic_clean, settings.topic_dlq],
+                                     max_messages=count, idle_timeout=idle_timeout,
+                                     from_beginning=True, raw=False)
+            clean = app.metrics.published.labels(topic=settings.topic_clean, kind="clean")
+            print(f"\ndemo    {seen}/{count} outcomes ({int(clean._value.get())} clean events, "
+                  f"{seen - int(clean._value.get())} dead letters)", file=sys.stderr)
+            return 0 if seen == count else 1
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("worker  running; `qingliu produce FILE.jsonl` and `qingliu tail` in another shell "
+              f"with QINGLIU_BROKER={settings.broker}; Ctrl-C stops", file=sys.stderr)
+        await stop.wait()
+        return 0
+    finally:
+        await app.stop()
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    """Local broker + topics + worker in one process (``--demo`` streams sample posts)."""
+    from service.broker import free_port
+    from service.logs import configure
+
+    base = _settings(args)
+    if args.web_port is None and "QINGLIU_WEB_PORT" not in os.environ:
+        base = base.replace(web_port=free_port())
+    configure("warning" if args.log_level is None else base.log_level)
+    with local_broker(args.dev_broker) as url:
+        settings = base.replace(broker=url)
+        return asyncio.run(_dev(settings, args.demo, args.idle_timeout))
+
+
+# --------------------------------------------------------------------------------------------
+# process / repair
+# --------------------------------------------------------------------------------------------
+def cmd_process(args: argparse.Namespace) -> int:
+    """Batch mode: JSONL raw posts in, clean events (JSONL) out, dead letters to --dlq."""
+    from tqdm import tqdm
+
+    from service.pipeline import Limits, Origin, process_message
+
+    limits = Limits(max_bytes=args.max_bytes or config.load({}).max_bytes)
+    source = args.input or "-"
+    counts = {"clean": 0, "dlq": 0}
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(_open_in(args.input))
+        out = stack.enter_context(_open_out(args.output))
+        dlq = stack.enter_context(_open_out(args.dlq)) if args.dlq else None
+        progress = stack.enter_context(tqdm(
+            desc="posts", unit=" posts", file=sys.stderr, mininterval=0.5,
+            disable=None if not args.progress else False,
+        ))
+        for number, line in enumerate(_lines(stream)):
+            outcome = process_message(line, post_key(line), Origin(source, 0, number), limits)
+            counts[outcome.kind] += 1
+            target = out if outcome.kind == "clean" else dlq
+            if target is not None:
+                target.write(outcome.value_bytes() + b"\n")
+            progress.update(1)
+        out.flush()
+    print(f"{counts['clean']} clean events, {counts['dlq']} dead letters"
+          + ("" if args.dlq or not counts["dlq"] else " (not written: give --dlq FILE)"),
+          file=sys.stderr)
+    return 0
+
+
+def decode_line(line: bytes) -> str:
+    """Decode one input line: the project decoder, else UTF-8 with replacement characters."""
+    from service.fixers.decoding import decode_bytes
+
+    try:
+        return decode_bytes(line).text
+    except Exception:
+        return line.decode("utf-8", errors="replace")
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    """Repair text: one output line per input line (or one JSON object with --explain)."""
+    from service.pipeline import repair_text
+
+    with contextlib.ExitStack() as stack:
+        if args.text:
+            lines: Any = [t.encode("utf-8", "surrogateescape") for t in args.text]
+        else:
+            stream = stack.enter_context(_open_in(args.input))
+            lines = (raw.rstrip(b"\r\n") for raw in stream)
+        out = stack.enter_context(_open_out(args.output))
+        for line in lines:
+            repair = repair_text(decode_line(line))
+            if args.explain:
+                record = {"text": repair.text, "edits": [e.to_dict() for e in repair.edits],
+                          "corruption": {"score": round(repair.score, 4),
+                                         "kinds": list(repair.kinds)}}
+                out.write(orjson.dumps(record) + b"\n")
+            else:
+                out.write(repair.text.encode("utf-8", "replace") + b"\n")
+        out.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# eval / bench
+# --------------------------------------------------------------------------------------------
+_EVAL_ERROR: list[str] = []
+
+
+def _eval_module() -> Any:
+    """service.spun.evaluate when it is present and importable, else None (reason kept)."""
+    try:
+        module = importlib.import_module("service.spun.evaluate")
+    except Exception as exc:  # absent, or broken: the rest of the CLI must still work
+        _EVAL_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
+        return None
+    if not (callable(getattr(module, "add_arguments", None))
+            and callable(getattr(module, "run", None))):
+        _EVAL_ERROR[:] = ["it lacks add_arguments(parser) / run(args)"]
+        return None
+    return module
+
+
+def cmd_eval_missing(args: argparse.Namespace) -> int:
+    """Placeholder when service/spun/evaluate.py is absent."""
+    reason = f" ({_EVAL_ERROR[0]})" if _EVAL_ERROR else ""
+    raise UsageError("the spun evaluator (service/spun/evaluate.py) is not available in this "
+                     f"build{reason}; update the package (pip install -e .) or use "
+                     "`qingliu repair`")
+
+
+# --------------------------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``qingliu`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="qingliu",
+        description="Qingliu (清流): repair and tag corrupted Chinese posts in a Kafka stream.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qingliu {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser("dev", help="local broker + topics + worker in one process",
+                       description="Start a local broker (embedded Tansu by default), create the "
+                       "topics and run the worker in this process.  --demo streams the shipped "
+                       "sample posts through it, prints the outcomes and exits.",
+                       formatter_class=fmt)
+    p.add_argument("--demo", action="store_true", help="stream sample posts, show outcomes, exit")
+    p.add_argument("--broker", dest="dev_broker", default="embedded", metavar="KIND",
+                   help="embedded (Tansu, default), kafka (local Apache Kafka via "
+                   "service.kafka_local) or an existing kafka://host:port")
+    p.add_argument("--idle-timeout", type=float, default=60.0, metavar="S",
+                   help="--demo gives up after this many seconds without output (default 60)")
+    config.add_flags(p, [n for n in config.WORKER if n not in config.CONNECTION])
+    p.set_defaults(func=cmd_dev)
+
+    p = sub.add_parser("worker", help="run the stream worker (Faust agent)",
+                       description="Consume the raw topic, repair and tag each post, publish "
+                       "clean events and dead letters.  Serves /healthz, /readyz and /metrics. "
+                       "SIGTERM stops it gracefully.", formatter_class=fmt)
+    config.add_flags(p, config.WORKER)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("topics", help="create/check or describe the topics",
+                       description="apply: create missing topics from topics/topics.v1.json "
+                       "(idempotent; fails if an existing topic has the wrong partition count). "
+                       "describe: show what the broker has.")
+    p.add_argument("action", choices=("apply", "describe"))
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    config.add_flags(p, (*config.CONNECTION, *config.TOPICS, *config.TOPIC_CREATION))
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("produce", help="send a JSONL file of raw posts to the raw topic",
+                       description="Each line is sent unchanged (bytes) as one message, keyed by "
+                       "its post id when it parses.  FILE '-' reads stdin.")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S")
+    config.add_flags(p, (*config.CONNECTION, "topic_raw"))
+    p.set_defaults(func=cmd_produce)
+
+    p = sub.add_parser("tail", help="pretty-print clean events as they arrive")
+    p.add_argument("--dlq", action="store_true", help="also show dead letters")
+    p.add_argument("--from-beginning", action="store_true", help="start at the oldest message")
+    p.add_argument("--max", type=int, default=None, metavar="N", help="stop after N messages")
+    p.add_argument("--idle-timeout", type=float, default=None, metavar="S",
+                   help="stop after S seconds without messages")
+    p.add_argument("--json", action="store_true", help="print the raw JSON values")
+    config.add_flags(p, (*config.CONNECTION, "topic_clean", "topic_dlq"))
+    p.set_defaults(func=cmd_tail)
+
+    p = sub.add_parser("process", help="batch: JSONL raw posts → clean events, no Kafka",
+                       description="The worker's pipeline on a file: raw posts (JSONL, one per "
+                       "line, any codec) on stdin or --input; clean events as JSONL on stdout or "
+                       "--output; dead-letter records to --dlq.")
+    p.add_argument("--input", "-i", metavar="FILE")
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.add_argument("--dlq", metavar="FILE", help="write dead-letter records here")
+    p.add_argument("--max-bytes", type=int, default=None, metavar="BYTES",
+                   help="size limit per post [env QINGLIU_MAX_BYTES, default 1 MiB]")
+    p.add_argument("--progress", action="store_true",
+                   help="always show the progress bar (default: only on a terminal)")
+    p.set_defaults(func=cmd_process)
+
+    p = sub.add_parser("repair", help="repair text line by line",
+                       description="Text in (arguments, --input or stdin; any codec), repaired "
+                       "text out, one line per line.  --explain writes one JSON object per line: "
+                       '{"text", "edits", "corruption": {"score", "kinds"}}.')
+    p.add_argument("text", nargs="*", help="texts to repair (default: read lines)")
+    p.add_argument("--input", "-i", metavar="FILE")
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.add_argument("--explain", action="store_true", help="JSON with edits and the verdict")
+    p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("eval", help="evaluate a repair engine against a reference")
+    eval_sub = p.add_subparsers(dest="eval_name", metavar="NAME", required=True)
+    q = eval_sub.add_parser("spun", help="score spun-text restoration (--spun A --orig B)")
+    module = _eval_module()
+    if module is not None:
+        module.add_arguments(q)
+        q.set_defaults(func=module.run)
+    else:
+        q.add_argument("--spun", metavar="FILE", help="spun text, one line per line")
+        q.add_argument("--orig", metavar="FILE", help="the original text, line by line")
+        q.set_defaults(func=cmd_eval_missing)
+
+    from service import benchmarks
+
+    p = sub.add_parser("bench", help="benchmarks (stream, repair, tag, …)",
+                       description="Benchmarks; each prints its figures beside a baseline "
+                       "measured in the same run.")
+    bench_sub = p.add_subparsers(dest="bench_name", metavar="NAME", required=True)
+    for name, bench in benchmarks.discover().items():
+        q = bench_sub.add_parser(name, help=(bench.__doc__ or "").strip().splitlines()[0])
+        bench.add_arguments(q)
+        q.set_defaults(func=bench.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``qingliu`` console command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ConfigError, UsageError) as exc:
+        print(f"qingliu {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except QingliuError as exc:
+        print(f"qingliu {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _path_exists(path: str) -> bool:  # pragma: no cover - used by benchmarks
+    return Path(path).exists()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""Every runtime setting in one table: each is an environment variable and a command-line flag.
+
+``qingliu worker``, ``topics``, ``produce``, ``tail``, ``dev`` and the benchmarks read the same
+table, so a setting means the same thing everywhere.  Precedence: flag > environment > default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from service.errors import ConfigError
+
+GUARANTEES = ("at_least_once", "exactly_once")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _nonnegative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or a positive integer")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("must be a TCP port number (0-65535)")
+    return value
+
+
+def _choice(options: Iterable[str], *, lower: bool = True) -> Callable[[str], str]:
+    allowed = tuple(options)
+
+    def parse(text: str) -> str:
+        value = text.strip().lower() if lower else text.strip().upper()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def broker_urls(text: str) -> str:
+    """Normalise ``host:port[,host:port]`` or ``kafka://host:port;…`` to ``kafka://h:p,h:p``."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("is empty; give kafka://host:port (comma-separated for several)")
+    hosts = []
+    for part in parts:
+        scheme, sep, rest = part.partition("://")
+        if not sep:
+            scheme, rest = "kafka", part
+        if scheme != "kafka":
+            raise ValueError(f"scheme {scheme!r} is not supported; use kafka://host:port")
+        host, colon, port = rest.rpartition(":")
+        if not colon or not host or not port.isdigit():
+            raise ValueError(f"{part!r} is not host:port")
+        hosts.append(f"{host}:{port}")
+    return "kafka://" + ",".join(hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: attribute name, env var, flag, parser, default and help."""
+
+    name: str
+    env: str
+    flag: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    secret: bool = False
+    metavar: str | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("broker", "QINGLIU_BROKER", "--broker", broker_urls, "kafka://localhost:9092",
+            "Kafka bootstrap servers, kafka://host:port (comma-separated for several)", metavar="URL"),
+    Setting("topic_raw", "QINGLIU_TOPIC_RAW", "--topic-raw", str, "posts.raw",
+            "topic of raw posts (input)", metavar="TOPIC"),
+    Setting("topic_clean", "QINGLIU_TOPIC_CLEAN", "--topic-clean", str, "posts.clean",
+            "topic of clean events (output)", metavar="TOPIC"),
+    Setting("topic_dlq", "QINGLIU_TOPIC_DLQ", "--topic-dlq", str, "posts.dlq",
+            "dead-letter topic (output)", metavar="TOPIC"),
+    Setting("group_id", "QINGLIU_GROUP_ID", "--group-id", str, "qingliu",
+            "consumer group / Faust app id; workers with the same id share partitions", metavar="ID"),
+    Setting("concurrency", "QINGLIU_CONCURRENCY", "--concurrency", _positive_int, 4,
+            "agent instances per worker process (overlap publishing with processing)", metavar="N"),
+    Setting("processes", "QINGLIU_PROCESSES", "--processes", _nonnegative_int, 0,
+            "pipeline child processes per worker (0: in the event loop); N > 0 uses N more cores "
+            "and keeps up to 128*N messages in flight (per-key order is then not kept)",
+            metavar="N"),
+    Setting("processing_guarantee", "QINGLIU_PROCESSING_GUARANTEE", "--processing-guarantee",
+            _choice(GUARANTEES), "at_least_once",
+            "at_least_once, or exactly_once (Kafka transactions; needs Apache Kafka)"),
+    Setting("max_bytes", "QINGLIU_MAX_BYTES", "--max-bytes", _positive_int, 1 << 20,
+            "raw values larger than this are dead-lettered as too_large", metavar="BYTES"),
+    Setting("web_host", "QINGLIU_WEB_HOST", "--web-host", str, "127.0.0.1",
+            "address the health/metrics web server binds (0.0.0.0 in containers)", metavar="HOST"),
+    Setting("web_port", "QINGLIU_WEB_PORT", "--web-port", _port, 6066,
+            "port of /healthz, /readyz and /metrics (0: pick a free one)", metavar="PORT"),
+    Setting("log_level", "QINGLIU_LOG_LEVEL", "--log-level", _choice(LOG_LEVELS), "info",
+            "log level (debug, info, warning, error, critical)"),
+    Setting("data_dir", "QINGLIU_DATA_DIR", "--data-dir", str, "",
+            "Faust data directory (default: a fresh temporary directory)", metavar="DIR"),
+    Setting("partitions", "QINGLIU_PARTITIONS", "--partitions", _positive_int, None,
+            "partitions per topic when creating topics (default: topics/topics.v1.json)",
+            metavar="N"),
+    Setting("replication", "QINGLIU_REPLICATION", "--replication", _positive_int, None,
+            "replication factor when creating topics (default: topics/topics.v1.json)",
+            metavar="N"),
+    Setting("security_protocol", "QINGLIU_SECURITY_PROTOCOL", "--security-protocol",
+            _choice(SECURITY_PROTOCOLS, lower=False), "PLAINTEXT", "Kafka security protocol"),
+    Setting("sasl_mechanism", "QINGLIU_SASL_MECHANISM", "--sasl-mechanism",
+            _choice(SASL_MECHANISMS, lower=False), "PLAIN", "SASL mechanism"),
+    Setting("sasl_username", "QINGLIU_SASL_USERNAME", "--sasl-username", str, "",
+            "SASL user name", metavar="USER"),
+    Setting("sasl_password", "QINGLIU_SASL_PASSWORD", "--sasl-password", str, "",
+            "SASL password (prefer the environment variable; never logged)", secret=True,
+            metavar="PASSWORD"),
+    Setting("ssl_cafile", "QINGLIU_SSL_CAFILE", "--ssl-cafile", str, "",
+            "CA bundle to verify the brokers", metavar="FILE"),
+    Setting("ssl_certfile", "QINGLIU_SSL_CERTFILE", "--ssl-certfile", str, "",
+            "client certificate (mutual TLS)", metavar="FILE"),
+    Setting("ssl_keyfile", "QINGLIU_SSL_KEYFILE", "--ssl-keyfile", str, "",
+            "client private key (mutual TLS)", metavar="FILE"),
+)
+BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+
+#: Groups of settings the subcommands take.
+CONNECTION = ("broker", "security_protocol", "sasl_mechanism", "sasl_username", "sasl_password",
+              "ssl_cafile", "ssl_certfile", "ssl_keyfile")
+TOPICS = ("topic_raw", "topic_clean", "topic_dlq")
+TOPIC_CREATION = ("partitions", "replication")
+WORKER = (*CONNECTION, *TOPICS, *TOPIC_CREATION, "group_id", "concurrency", "processes",
+          "processing_guarantee", "max_bytes", "web_host", "web_port", "log_level", "data_dir")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings (see :data:`SETTINGS` for meaning and defaults)."""
+
+    broker: str = "kafka://localhost:9092"
+    topic_raw: str = "posts.raw"
+    topic_clean: str = "posts.clean"
+    topic_dlq: str = "posts.dlq"
+    group_id: str = "qingliu"
+    concurrency: int = 4
+    processes: int = 0
+    processing_guarantee: str = "at_least_once"
+    max_bytes: int = 1 << 20
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    log_level: str = "info"
+    data_dir: str = ""
+    partitions: int | None = None
+    replication: int | None = None
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+
+    @property
+    def bootstrap(self) -> str:
+        """``host:port,host:port`` for aiokafka clients."""
+        return self.broker.removeprefix("kafka://")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict, secrets masked (safe to log)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if BY_NAME[f.name].secret and value else value
+        return out
+
+    def kafka_auth(self) -> dict[str, Any]:
+        """Security keyword arguments for aiokafka clients (empty for PLAINTEXT)."""
+        if self.security_protocol == "PLAINTEXT":
+            return {}
+        kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if "SSL" in self.security_protocol:
+            kwargs["ssl_context"] = self.ssl_context()
+        if self.security_protocol.startswith("SASL"):
+            kwargs["sasl_mechanism"] = self.sasl_mechanism
+            kwargs["sasl_plain_username"] = self.sasl_username
+            kwargs["sasl_plain_password"] = self.sasl_password
+        return kwargs
+
+    def ssl_context(self) -> Any:
+        """An SSL context from the CA/cert/key files (None without SSL)."""
+        if "SSL" not in self.security_protocol:
+            return None
+        from aiokafka.helpers import create_ssl_context
+
+        return create_ssl_context(
+            cafile=self.ssl_cafile or None,
+            certfile=self.ssl_certfile or None,
+            keyfile=self.ssl_keyfile or None,
+        )
+
+    def faust_credentials(self) -> Any:
+        """Faust ``broker_credentials`` for the security settings (None for PLAINTEXT)."""
+        if self.security_protocol == "PLAINTEXT":
+            return None
+        import faust
+
+        if self.security_protocol == "SSL":
+            return faust.SSLCredentials(self.ssl_context())
+        mechanism = self.sasl_mechanism
+        if mechanism == "GSSAPI":
+            return faust.GSSAPICredentials(ssl_context=self.ssl_context())
+        return faust.SASLCredentials(
+            username=self.sasl_username,
+            password=self.sasl_password,
+            ssl_context=self.ssl_context(),
+            mechanism=mechanism,
+        )
+
+
+def add_flags(parser: argparse.ArgumentParser, names: Iterable[str] = WORKER) -> None:
+    """Add a flag for each named setting; help shows the env var and its default."""
+    group = parser.add_argument_group("settings (flag > environment variable > default)")
+    for name in names:
+        setting = BY_NAME[name]
+        default = "" if setting.secret else f", default {setting.default!r}"
+        group.add_argument(
+            setting.flag,
+            dest=setting.name,
+            default=None,
+            metavar=setting.metavar,
+            help=f"{setting.help} [env {setting.env}{default}]",
+        )
+
+
+def load(
+    args: argparse.Namespace | Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every setting from flags (``args``), then ``environ``, then defaults.
+
+    Raises :class:`ConfigError` naming the flag and variable of a malformed value.
+    """
+    environ = os.environ if environ is None else environ
+    given = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = given.get(setting.name)
+        source = setting.flag
+        if raw is None:
+            raw = environ.get(setting.env)
+            source = setting.env
+        if raw is None or (isinstance(raw, str) and raw.strip() == "" and setting.default is not None
+                           and not isinstance(setting.default, str)):
+            values[setting.name] = setting.default
+            continue
+        if not isinstance(raw, str):
+            values[setting.name] = raw
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            shown = "***" if setting.secret else repr(raw)
+            raise ConfigError(
+                f"{source}={shown} {exc} (flag {setting.flag}, env {setting.env})"
+            ) from None
+    return Settings(**values)

@@ -1,0 +1,74 @@
+"""Prometheus metrics of one worker (its own registry, so several workers can share a process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from service.errors import ERROR_CODES
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                   30.0, 60.0)
+
+
+class _LagCollector(Collector):
+    """Consumer lag per assigned partition, computed at scrape time."""
+
+    def __init__(self, source: Callable[[], Iterable[tuple[str, int, int]]]) -> None:
+        self._source = source
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "qingliu_consumer_lag", "Messages not yet consumed (highwater - position)",
+            labels=["topic", "partition"],
+        )
+        total = 0
+        try:
+            rows = list(self._source())
+        except Exception:
+            rows = []
+        for topic, partition, lag in rows:
+            family.add_metric([topic, str(partition)], lag)
+            total += lag
+        yield family
+        yield GaugeMetricFamily("qingliu_consumer_lag_total", "Sum of consumer lag", value=total)
+
+
+class Metrics:
+    """The worker's counters and histograms."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.consumed = Counter("qingliu_consumed", "Raw messages consumed", registry=r)
+        self.published = Counter("qingliu_published", "Outcomes published", ["topic", "kind"],
+                                 registry=r)
+        self.dead_lettered = Counter("qingliu_dead_lettered", "Dead-letter records by error code",
+                                     ["code"], registry=r)
+        self.edits = Counter("qingliu_edits", "Repair edits in published clean events", registry=r)
+        self.corrupted = Counter("qingliu_corrupted", "Clean events with corruption detected",
+                                 registry=r)
+        self.publish_errors = Counter("qingliu_publish_errors", "Failed publish attempts",
+                                      registry=r)
+        self.processing = Histogram("qingliu_processing_seconds",
+                                    "Pipeline time per message (decode, repair, tag)",
+                                    buckets=LATENCY_BUCKETS, registry=r)
+        self.latency = Histogram("qingliu_end_to_end_seconds",
+                                 "Raw message timestamp to outcome published",
+                                 buckets=LATENCY_BUCKETS, registry=r)
+        for code in ERROR_CODES:
+            self.dead_lettered.labels(code=code)
+        self._lag: _LagCollector | None = None
+
+    def watch_lag(self, source: Callable[[], Iterable[tuple[str, int, int]]]) -> None:
+        """Report lag from ``source()`` → ``(topic, partition, lag)`` rows at scrape time."""
+        self._lag = _LagCollector(source)
+        self.registry.register(self._lag)
+
+    def render(self) -> bytes:
+        """The exposition text."""
+        return generate_latest(self.registry)

@@ -1,0 +1,177 @@
+"""Run the pipeline in worker processes so that one worker can use several cores.
+
+The Faust event loop does the Kafka work (about half a millisecond per message); with
+``QINGLIU_PROCESSES=N`` the CPU-bound :func:`service.pipeline.process_message` runs in ``N``
+child processes instead, fed in chunks so the inter-process cost is paid once per chunk, not per
+message.  A child that dies is replaced; its chunk is processed in the loop instead, so no message
+is lost or left without an outcome.
+
+This module is imported by the children: keep it free of Faust and Kafka imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from service.pipeline import Limits, Origin, Outcome, process_message
+
+log = logging.getLogger(__name__)
+
+MAX_CHUNK = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A processed message, ready to publish (the value already serialized)."""
+
+    kind: str
+    key: bytes | None
+    value: bytes
+    event_id: str
+    error_code: str | None = None
+    edits: int = 0
+    detected: bool = False
+
+
+def to_result(outcome: Outcome) -> Result:
+    """Serialize an :class:`Outcome` for publishing."""
+    corruption = outcome.value.get("corruption") or {}
+    return Result(outcome.kind, outcome.key, outcome.value_bytes(),
+                  str(outcome.value.get("event_id", "")), outcome.error_code, outcome.edits,
+                  bool(corruption.get("detected")))
+
+
+def process(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits) -> Result:
+    """:func:`process_message` then serialize (what the loop or a child runs per message)."""
+    return to_result(process_message(value, key, origin, limits))
+
+
+def process_chunk(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits
+                  ) -> list[Result]:
+    """Process a chunk of messages (runs in a child process)."""
+    return [process(value, key, origin, limits) for value, key, origin in items]
+
+
+def _warm_up() -> None:
+    """Load dictionaries and models once per child, before the first chunk."""
+    try:
+        from service import samples
+
+        for post in samples.demo_posts() + samples.make_posts(3):
+            process_message(post)
+    except Exception:  # pragma: no cover - warming up is best effort
+        process_message(b'{"id": "warm-up", "text": "\\u670d\\u52a1"}')
+
+
+def _ping(delay: float) -> int:
+    import os
+    import time
+
+    time.sleep(delay)
+    return os.getpid()
+
+
+class Offload:
+    """Chunked, bounded dispatch of messages to a process pool (use from one event loop)."""
+
+    def __init__(self, processes: int, limits: Limits, max_chunk: int = MAX_CHUNK) -> None:
+        self.processes = processes
+        self.limits = limits
+        self.max_chunk = max_chunk
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: list[tuple[bytes | None, bytes | None, Origin, asyncio.Future[Result]]] = []
+        self._wake: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_warm_up)
+
+    def start(self) -> None:
+        """Create the pool and the dispatcher task (in the running loop)."""
+        if self._dispatcher is not None:
+            return
+        self._pool = self._new_pool()
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(self.processes * 2)
+        self._dispatcher = asyncio.ensure_future(self._dispatch())
+
+    async def ready(self, timeout: float = 120.0) -> None:
+        """Start every child and wait until each has loaded the pipeline (call before consuming)."""
+        self.start()
+        assert self._pool is not None
+        loop = asyncio.get_running_loop()
+        pings = [loop.run_in_executor(self._pool, _ping, 0.2) for _ in range(self.processes * 2)]
+        await asyncio.wait_for(asyncio.gather(*pings), timeout)
+
+    async def process(self, value: bytes | None, key: bytes | None, origin: Origin) -> Result:
+        """The result for one message (queued, processed in a child with others)."""
+        self.start()
+        assert self._wake is not None
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._pending.append((value, key, origin, future))
+        self._wake.set()
+        return await future
+
+    async def _dispatch(self) -> None:
+        assert self._wake is not None and self._slots is not None
+        while True:
+            await self._wake.wait()
+            await self._slots.acquire()
+            chunk = self._pending[: self.max_chunk]
+            del self._pending[: self.max_chunk]
+            if not self._pending:
+                self._wake.clear()
+            if not chunk:
+                self._slots.release()
+                continue
+            asyncio.ensure_future(self._run(chunk))
+
+    async def _run(self, chunk: list[Any]) -> None:
+        assert self._slots is not None
+        items = [(value, key, origin) for value, key, origin, _ in chunk]
+        try:
+            try:
+                assert self._pool is not None
+                results = await asyncio.get_running_loop().run_in_executor(
+                    self._pool, process_chunk, items, self.limits)
+            except Exception as exc:  # a dead child (BrokenProcessPool) or pickling trouble
+                log.error("worker process failed (%r); processing %d messages in the loop",
+                          exc, len(items))
+                self._replace_pool()
+                results = [process(value, key, origin, self.limits)
+                           for value, key, origin in items]
+            for (_, _, _, future), result in zip(chunk, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+        except BaseException as exc:
+            for *_, future in chunk:
+                if not future.done():
+                    future.set_exception(exc)
+            raise
+        finally:
+            self._slots.release()
+
+    def _replace_pool(self) -> None:
+        old, self._pool = self._pool, self._new_pool()
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the dispatcher and the children."""
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            self._dispatcher = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        for *_, future in self._pending:
+            if not future.done():
+                future.cancel()
+        self._pending.clear()

@@ -1,0 +1,107 @@
+"""Fixtures for tests through a real broker: one embedded Tansu broker per session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+from service import contracts
+from service.broker import EmbeddedBroker, free_port
+from service.config import Settings
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[EmbeddedBroker]:
+    """The session's embedded broker."""
+    with EmbeddedBroker() as running:
+        yield running
+
+
+def fresh_settings(broker: EmbeddedBroker, tmp_path: Any, **changes: Any) -> Settings:
+    """Settings with unique topic names and group id on ``broker`` (topics not yet created)."""
+    run = uuid.uuid4().hex[:10]
+    base = Settings(
+        broker=broker.url, topic_raw=f"t{run}.raw", topic_clean=f"t{run}.clean",
+        topic_dlq=f"t{run}.dlq", group_id=f"g{run}", web_port=free_port(),
+        data_dir=str(tmp_path / f"faust-{run}"), partitions=4, log_level="warning",
+    )
+    return base.replace(**changes)
+
+
+@pytest.fixture
+async def settings(broker: EmbeddedBroker, tmp_path: Any) -> Settings:
+    """Fresh settings whose topics exist."""
+    result = fresh_settings(broker, tmp_path)
+    await contracts.apply(result)
+    return result
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: Settings, ready_timeout: float = 60.0) -> AsyncIterator[Any]:
+    """A worker app started in this event loop; waits until /readyz would say ready."""
+    from service.app import create_app
+
+    app = create_app(settings)
+    await app.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + ready_timeout
+        while not app.readiness()[0]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"worker not ready: {app.readiness()[1]}")
+            await asyncio.sleep(0.1)
+        yield app
+    finally:
+        await app.stop()
+
+
+async def produce(settings: Settings, messages: Iterable[tuple[bytes | None, bytes | None]]
+                  ) -> list[Any]:
+    """Send ``(key, value)`` pairs to the raw topic; returns their RecordMetadata in order."""
+    from aiokafka import AIOKafkaProducer
+
+    from service.app import MAX_REQUEST_BYTES
+
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=5,
+                                max_request_size=MAX_REQUEST_BYTES)
+    await producer.start()
+    try:
+        futures = [await producer.send(settings.topic_raw, key=k, value=v) for k, v in messages]
+        return list(await asyncio.gather(*futures))
+    finally:
+        await producer.stop()
+
+
+async def consume(settings: Settings, topics: list[str], count: int, timeout: float = 90.0,
+                  settle: float = 0.0) -> list[Any]:
+    """Read ``topics`` from the start until ``count`` records (then ``settle`` s more) or timeout."""
+    from aiokafka import AIOKafkaConsumer
+
+    from service.app import MAX_REQUEST_BYTES
+
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=settings.bootstrap, group_id=None,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=100,
+                                max_partition_fetch_bytes=MAX_REQUEST_BYTES)
+    await consumer.start()
+    records: list[Any] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    settling = False
+    try:
+        while loop.time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for messages in batch.values():
+                records.extend(messages)
+            if len(records) >= count:
+                if settle <= 0:
+                    break
+                if not settling:
+                    settling = True
+                    deadline = min(deadline, loop.time() + settle)
+    finally:
+        await consumer.stop()
+    return records

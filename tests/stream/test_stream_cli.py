@@ -1,0 +1,169 @@
+"""The `qingliu` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from service import cli, contracts
+from service.pipeline import repair_text
+
+QINGLIU = [sys.executable, "-m", "service.cli"]
+
+
+def run(*args: str, stdin: bytes = b"", env: dict | None = None, timeout: float = 120):
+    return subprocess.run([*QINGLIU, *args], input=stdin, capture_output=True, timeout=timeout,
+                          env=env)
+
+
+def test_help_explains_every_command(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for command in ("dev", "worker", "topics", "produce", "tail", "process", "repair", "eval",
+                    "bench"):
+        assert command in text
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "usage: qingliu" in capsys.readouterr().out
+    assert "QINGLIU_BROKER" in text
+
+
+def test_worker_help_lists_env_vars(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["worker", "--help"])
+    text = capsys.readouterr().out
+    for env in ("QINGLIU_BROKER", "QINGLIU_GROUP_ID", "QINGLIU_PROCESSING_GUARANTEE",
+                "QINGLIU_WEB_HOST", "QINGLIU_SASL_PASSWORD"):
+        assert env in text
+
+
+def test_bad_setting_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setenv("QINGLIU_BROKER", "http://nope")
+    assert cli.main(["topics", "describe"]) == 2
+    err = capsys.readouterr().err
+    assert "QINGLIU_BROKER" in err and "kafka://host:port" in err
+
+
+def test_unreachable_broker_says_what_to_do(capsys):
+    from service.broker import free_port
+
+    code = cli.main(["topics", "apply", "--broker", f"127.0.0.1:{free_port()}",
+                     "--timeout", "3"])
+    assert code == 2
+    assert "qingliu dev" in capsys.readouterr().err
+
+
+def test_repair_lines_and_bytes():
+    text = "这是一个正常的句子。\n第二行\n"
+    result = run("repair", stdin=text.encode("utf-8") + b"\xff\xfe bad bytes \x80\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode("utf-8").split("\n")
+    assert lines[0] == repair_text("这是一个正常的句子。").text
+    assert lines[1] == repair_text("第二行").text
+    assert len(lines) == 4 and lines[3] == ""  # one output line per input line
+
+
+def test_repair_explain_is_one_json_object_per_line():
+    result = run("repair", "--explain", stdin="甲\n\n乙\n".encode() + "丙".encode("gbk") + b"\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(records) == 4
+    for record in records:
+        assert set(record) == {"text", "edits", "corruption"}
+        assert set(record["corruption"]) == {"score", "kinds"}
+    assert records[0]["text"] == repair_text("甲").text
+
+
+def test_repair_arguments(capsys):
+    assert cli.main(["repair", "你好"]) == 0
+    assert capsys.readouterr().out == repair_text("你好").text + "\n"
+
+
+def test_process_batch(tmp_path):
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(b'{"id": "a", "text": "hello"}\n[1]\n\n{"id": "b", "text": "\xe4\xbd\xa0"}\n')
+    out, dlq = tmp_path / "clean.jsonl", tmp_path / "dlq.jsonl"
+    result = run("process", "--input", str(posts), "--output", str(out), "--dlq", str(dlq))
+    assert result.returncode == 0, result.stderr
+    clean = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    dead = [orjson.loads(line) for line in dlq.read_bytes().splitlines()]
+    assert [e["id"] for e in clean] == ["a", "b"]
+    assert [d["error"]["code"] for d in dead] == ["not_object"]
+    for event in clean:
+        contracts.validator("clean").validate(event)
+    contracts.validator("dlq").validate(dead[0])
+    assert b"2 clean events, 1 dead letters" in result.stderr
+
+
+def test_process_stdin_to_stdout():
+    result = run("process", stdin=b'{"id": "x", "text": "t"}\n')
+    assert result.returncode == 0
+    assert orjson.loads(result.stdout)["id"] == "x"
+
+
+def test_eval_spun_is_wired_or_explains(capsys, tmp_path):
+    module = cli._eval_module()
+    if module is None:
+        assert cli.main(["eval", "spun", "--spun", "a", "--orig", "b"]) == 2
+        assert "service/spun/evaluate.py" in capsys.readouterr().err
+    else:
+        with pytest.raises(SystemExit):
+            cli.main(["eval", "spun", "--help"])
+        assert "--spun" in capsys.readouterr().out
+
+
+def test_bench_dispatch_discovers_modules():
+    from service import benchmarks
+
+    found = benchmarks.discover()
+    assert {"stream", "repair", "tag"} <= set(found)
+    for module in found.values():
+        assert callable(module.add_arguments) and callable(module.run)
+
+
+@pytest.mark.parametrize("name", ["repair", "tag"])
+def test_bench_smoke(name, capsys):
+    assert cli.main(["bench", name, "--tiny"]) == 0
+    assert "chars/s" in capsys.readouterr().out
+
+
+@pytest.mark.integration
+def test_topics_produce_tail(broker, tmp_path):
+    from .conftest import fresh_settings
+
+    settings = fresh_settings(broker, tmp_path)
+    flags = ["--broker", settings.broker, "--topic-raw", settings.topic_raw,
+             "--topic-clean", settings.topic_clean, "--topic-dlq", settings.topic_dlq]
+    assert cli.main(["topics", "apply", *flags]) == 0
+    assert cli.main(["topics", "apply", *flags]) == 0
+    assert cli.main(["topics", "describe", *flags]) == 0
+    posts = tmp_path / "posts.jsonl"
+    posts.write_bytes(b'{"id": "1", "text": "a"}\n{"id": "2", "text": "b"}\n')
+    assert cli.main(["produce", str(posts), "--broker", settings.broker,
+                     "--topic-raw", settings.topic_raw]) == 0
+
+
+@pytest.mark.integration
+def test_dev_demo_streams_the_samples():
+    result = run("dev", "--demo", "--idle-timeout", "60", timeout=180)
+    assert result.returncode == 0, result.stderr.decode()[-3000:]
+    out = result.stdout.decode()
+    from service.samples import demo_posts
+
+    assert out.count("✓") + out.count("✗") == len(demo_posts())
+    assert "dead letter" in out and "not_json" in out
+    assert f"{len(demo_posts())}/{len(demo_posts())} outcomes" in result.stderr.decode()
+
+
+@pytest.mark.integration
+def test_bench_stream_smoke(capsys):
+    assert cli.main(["bench", "stream", "--posts", "60", "--latency-posts", "20", "--processes", "0",
+                     "--rate", "50", "--partitions", "2", "--timeout", "90"]) == 0
+    out = capsys.readouterr().out
+    assert "stream at_least_once" in out and "qingliu process" in out

@@ -1,0 +1,200 @@
+"""End to end through the embedded broker: every message yields exactly one valid outcome."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from collections import Counter
+
+import aiohttp
+import orjson
+import pytest
+
+from service import contracts
+from service.pipeline import Limits, event_id, process_message
+from service.samples import make_posts
+
+from .conftest import consume, produce, running_worker
+
+pytestmark = pytest.mark.integration
+
+MAX_BYTES = 4096
+
+#: Bad inputs (≥ 20 of each) and the dead-letter code each must get.
+BAD_KINDS = {
+    "not_json": lambda i: b'{"id": "nj-%d", "text": "unterminated' % i,
+    "not_object": lambda i: b'["na-%d", "an array"]' % i,
+    "missing_field": lambda i: b'{"id": "mf-%d", "source": "x"}' % i,
+    "wrong_type": lambda i: b'{"id": %d, "text": "id is a number"}' % i,
+    "empty_text": lambda i: b'{"id": "et-%d", "text": " \\n\\t "}' % i,
+    "too_large": lambda i: orjson.dumps({"id": f"tl-{i}", "text": "大" * (MAX_BYTES // 2 + i)}),
+    "tombstone": lambda i: None,
+}
+EXPECTED_CODE = {"tombstone": "not_json"}
+
+
+def _legacy(i: int) -> bytes:
+    """A valid post in GBK (non-UTF-8 bytes): decoded by the worker, or dead-lettered if not."""
+    return json.dumps({"id": f"gbk-{i}", "text": f"深圳地铁新线路第{i}期工程完成"},
+                      ensure_ascii=False).encode("gbk")
+
+
+def _garbage(i: int) -> bytes:
+    return bytes([0xFF, 0xFE, 0x80 + i % 64]) + random.Random(i).randbytes(40)
+
+
+def build_messages(total: int = 2000) -> tuple[list[tuple[bytes | None, bytes | None]], dict]:
+    """``total`` messages: ≥ 20 of each bad kind, 20 GBK, 20 garbage, the rest valid posts."""
+    messages: list[tuple[bytes | None, bytes | None]] = []
+    kinds: dict[int, str] = {}
+    for kind, make in BAD_KINDS.items():
+        for i in range(20 + (5 if kind == "not_json" else 0)):
+            kinds[len(messages)] = kind
+            messages.append((f"{kind}-{i}".encode(), make(i)))
+    for i in range(20):
+        kinds[len(messages)] = "legacy"
+        messages.append((f"gbk-{i}".encode(), _legacy(i)))
+        kinds[len(messages)] = "garbage"
+        messages.append((None if i % 2 else f"garbage-{i}".encode(), _garbage(i)))
+    for post in make_posts(total - len(messages), prefix="e2e"):
+        kinds[len(messages)] = "valid"
+        messages.append((json.loads(post)["id"].encode(), post))
+    order = list(range(len(messages)))
+    random.Random(7).shuffle(order)
+    return [messages[i] for i in order], {new: kinds[old] for new, old in enumerate(order)}
+
+
+async def test_2000_messages_give_2000_valid_outcomes(settings):
+    settings = settings.replace(max_bytes=MAX_BYTES)
+    messages, kinds = build_messages(2000)
+    assert len(messages) == 2000
+    assert all(sum(1 for k in kinds.values() if k == kind) >= 20 for kind in BAD_KINDS)
+    limits = Limits(max_bytes=MAX_BYTES)
+    async with running_worker(settings) as app:
+        metadata = await produce(settings, messages)
+        records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2000,
+                                settle=1.0)
+        async with aiohttp.ClientSession() as http:
+            base = f"http://{settings.web_host}:{settings.web_port}"
+            async with http.get(base + "/metrics") as response:
+                assert response.status == 200
+                metrics_text = await response.text()
+            async with http.get(base + "/readyz") as response:
+                assert response.status == 200
+            async with http.get(base + "/") as response:
+                assert response.status == 404  # the web server serves only our three routes
+        assert app.metrics.consumed._value.get() == 2000
+
+    assert len(records) == 2000, f"{len(records)} outcomes for 2000 messages"
+    clean_v, dlq_v = contracts.validator("clean"), contracts.validator("dlq")
+    by_event: dict[str, object] = {}
+    for record in records:
+        value = orjson.loads(record.value)
+        if record.topic == settings.topic_clean:
+            errors = [e.message for e in clean_v.iter_errors(value)]
+            assert not errors, errors
+            assert record.key == value["id"].encode("utf-8")
+        else:
+            errors = [e.message for e in dlq_v.iter_errors(value)]
+            assert not errors, errors
+        assert value["event_id"] not in by_event, "duplicate outcome"
+        by_event[value["event_id"]] = (record, value)
+
+    codes = Counter()
+    for index, (key, value) in enumerate(messages):
+        eid = event_id(key, value or b"")
+        assert eid in by_event, f"message {index} ({kinds[index]}) has no outcome"
+        record, outcome = by_event[eid]
+        expected = process_message(value, key, limits=limits)  # the pure flow, in-process
+        if expected.kind == "clean":
+            assert record.topic == settings.topic_clean
+            assert outcome["text"] == expected.value["text"]
+            assert outcome["edits"] == expected.value["edits"]
+        else:
+            assert record.topic == settings.topic_dlq, kinds[index]
+            assert outcome["error"]["code"] == expected.error_code
+            codes[outcome["error"]["code"]] += 1
+            raw = outcome["raw_b64"]
+            assert (base64.b64decode(raw) if raw is not None else None) == value
+            assert (base64.b64decode(outcome["raw_key_b64"])
+                    if outcome["raw_key_b64"] is not None else None) == key
+            assert record.key == key
+            assert (outcome["topic"], outcome["partition"], outcome["offset"]) == (
+                settings.topic_raw, metadata[index].partition, metadata[index].offset)
+        kind = kinds[index]
+        if kind in BAD_KINDS:
+            assert outcome["error"]["code"] == EXPECTED_CODE.get(kind, kind)
+        elif kind == "valid":
+            assert record.topic == settings.topic_clean
+    for code in ("not_json", "not_object", "missing_field", "wrong_type", "empty_text",
+                 "too_large"):
+        assert codes[code] >= 20
+        assert f'qingliu_dead_lettered_total{{code="{code}"}} {float(codes[code])}' in metrics_text
+    assert "qingliu_consumer_lag" in metrics_text
+    assert "qingliu_end_to_end_seconds_bucket" in metrics_text
+
+
+async def test_default_limit_dead_letters_a_post_over_1_mib(settings):
+    big = orjson.dumps({"id": "big", "text": "文" * ((1 << 20) // 3 + 10)})
+    assert len(big) > 1 << 20
+    async with running_worker(settings):
+        await produce(settings, [(b"big", big), (b"ok", b'{"id": "ok", "text": "ok"}')])
+        records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2)
+    by_topic = {r.topic: orjson.loads(r.value) for r in records}
+    assert by_topic[settings.topic_dlq]["error"]["code"] == "too_large"
+    assert base64.b64decode(by_topic[settings.topic_dlq]["raw_b64"]) == big
+    assert by_topic[settings.topic_clean]["id"] == "ok"
+
+
+async def test_worker_survives_a_pipeline_exception(settings, monkeypatch):
+    import service.app as app_module
+
+    real = app_module.process_message
+
+    def flaky(value, key=None, origin=None, limits=None):
+        if value and b"boom" in value:
+            raise RuntimeError("boom")
+        return real(value, key, origin, limits)
+
+    monkeypatch.setattr(app_module, "process_message", flaky)
+    async with running_worker(settings) as app:
+        await produce(settings, [(b"1", b'{"id": "1", "text": "boom"}'),
+                                 (b"2", b'{"id": "2", "text": "fine"}')])
+        records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2)
+        assert app.metrics.dead_lettered.labels(code="internal_error")._value.get() == 1
+    outcomes = {r.key: orjson.loads(r.value) for r in records}
+    assert outcomes[b"1"]["error"]["code"] == "internal_error"
+    assert outcomes[b"2"]["schema"] == "qingliu.clean/1"
+
+
+async def test_not_ready_before_start(settings):
+    from service.app import create_app
+
+    app = create_app(settings)
+    ready, info = app.readiness()
+    assert not ready and not info["assigned"]
+
+
+async def test_unpublishable_clean_event_is_dead_lettered_with_its_bytes(settings):
+    from aiokafka.errors import MessageSizeTooLargeError
+
+    raw = b'{"id": "huge", "text": "pretend the clean event is too large"}'
+    async with running_worker(settings) as app:
+        producer = await app.maybe_start_producer()
+        real_send = producer.send
+
+        async def send(topic, key, value, *args, **kwargs):
+            if topic == settings.topic_clean:
+                raise MessageSizeTooLargeError("too large for the broker")
+            return await real_send(topic, key, value, *args, **kwargs)
+
+        producer.send = send
+        await produce(settings, [(b"huge", raw)])
+        records = await consume(settings, [settings.topic_dlq], 1)
+        assert app.metrics.publish_errors._value.get() >= 1
+    (record,) = records
+    value = orjson.loads(record.value)
+    assert value["error"]["code"] == "internal_error"
+    assert "publish failed" in value["error"]["message"]
+    assert base64.b64decode(value["raw_b64"]) == raw

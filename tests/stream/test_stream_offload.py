@@ -1,0 +1,52 @@
+"""QINGLIU_PROCESSES > 0: the pipeline in child processes gives the same outcomes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import orjson
+import pytest
+
+from service.offload import Offload, process
+from service.pipeline import Limits, Origin
+from service.samples import demo_posts, make_posts
+
+from .conftest import consume, produce, running_worker
+
+
+async def test_offload_matches_in_loop_and_survives_a_dead_child():
+    offload = Offload(1, Limits(), max_chunk=8)
+    await offload.ready()
+    try:
+        posts = demo_posts() + make_posts(20)
+        results = [await offload.process(p, b"k", Origin("t", 0, i)) for i, p in enumerate(posts)]
+        expected = [process(p, b"k", Origin("t", 0, i), Limits()) for i, p in enumerate(posts)]
+        assert [(r.kind, r.error_code, r.event_id) for r in results] == [
+            (e.kind, e.error_code, e.event_id) for e in expected]
+        for pid in list(offload._pool._processes):  # kill the child: the chunk still completes
+            os.kill(pid, signal.SIGKILL)
+        again = await offload.process(posts[0], b"k", Origin("t", 0, 0))
+        assert again.event_id == expected[0].event_id
+        after = await offload.process(posts[1], b"k", Origin("t", 0, 1))  # a fresh pool
+        assert after.event_id == expected[1].event_id
+    finally:
+        offload.close()
+
+
+@pytest.mark.integration
+async def test_worker_with_child_processes(settings):
+    settings = settings.replace(processes=1)
+    posts = make_posts(300, prefix="off")
+    messages = [(json.loads(p)["id"].encode(), p) for p in posts] + [(b"bad", b"[]")]
+    async with running_worker(settings) as app:
+        await produce(settings, messages)
+        records = await consume(settings, [settings.topic_clean, settings.topic_dlq],
+                                len(messages), settle=1.0)
+        assert app.metrics.consumed._value.get() == len(messages)
+    ids = sorted(orjson.loads(r.value).get("id", "") for r in records
+                 if r.topic == settings.topic_clean)
+    assert ids == sorted(json.loads(p)["id"] for p in posts)
+    dead = [orjson.loads(r.value) for r in records if r.topic == settings.topic_dlq]
+    assert [d["error"]["code"] for d in dead] == ["not_object"]
