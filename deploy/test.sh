@@ -50,4 +50,13 @@ set -e
 if [ "$status" -eq 5 ]; then
     echo "test.sh: pytest collected no tests (exit 5): treating as a failure" >&2
 fi
+
+# The broker-facing stream suite once more, on Apache Kafka instead of the embedded broker.
+if [ "$status" -eq 0 ] && [ -n "${QINGLIU_KAFKA_LIB:-}" ] && [ "$#" -eq 0 ]; then
+    echo "test.sh: pytest tests/stream again on Apache Kafka (QINGLIU_TEST_BROKER=kafka)" >&2
+    set +e
+    QINGLIU_TEST_BROKER=kafka "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/stream -m "not slow"
+    status=$?
+    set -e
+fi
 exit "$status"

@@ -245,13 +245,21 @@ class Engine:
         starts = sorted(p for p, site in groups.items() if site[2])
         if not starts:
             return []
+        # Forms at two or more sites: only their readings are tallied for consistency.
+        seen_forms: set[str] = set()
+        repeated: set[str] = set()
+        for p in starts:
+            forms = {pair[0] for _, _, _, pair in groups[p][2]}
+            repeated |= forms & seen_forms
+            seen_forms |= forms
+        multi = {p for p in starts if any(m[3][0] in repeated for m in groups[p][2])}
         tally: dict[tuple[str, str], list[float]] = {}
         memo: dict[int, tuple[str, str, list[float], int, float]] = {}
         lm_cache = {} if cache is None else cache
-        choices = self._pass(norm, starts, groups, None, tally, {}, memo, lm_cache)
+        choices = self._pass(norm, starts, groups, multi, None, tally, {}, memo, lm_cache)
         if choices:
             bonus = self._consistency(tally)
-            choices = self._pass(norm, starts, groups, choices, None, bonus, memo, lm_cache)
+            choices = self._pass(norm, starts, groups, multi, choices, None, bonus, memo, lm_cache)
         return [
             Decision(start, end, text[start:end], original, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())
@@ -262,6 +270,7 @@ class Engine:
         norm: str,
         starts: list[int],
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]],
+        multi: set[int],
         previous: dict[int, tuple[int, str, str, float]] | None,
         tally: dict[tuple[str, str], list[float]] | None,
         consistency: dict[tuple[str, str], float],
@@ -314,10 +323,10 @@ class Engine:
                         right += norm[pos]
                         pos += 1
                 right = right[:CTX]
-            cached = memo.get(p)
+            cached = None if previous is None else memo.get(p)
             if cached is not None and cached[0] == tail and cached[1] == right:
                 gains = cached[2]  # same window as in the first pass: same LM scores
-                if not any(pair in consistency for _, _, _, pair in group):
+                if p not in multi:
                     best = cached[3]  # … and no consistency term: the same decision
                     if best >= 0:
                         end, cand, _, _ = group[best]
@@ -343,9 +352,10 @@ class Engine:
                         gains.append(lm_gain + static)
             best, best_gain = -1, 0.0
             if tally is not None:
-                for i, (_, _, _, pair) in enumerate(group):
-                    gain = gains[i]
-                    tally.setdefault(pair, []).append(CLIP if gain > CLIP else max(-CLIP, gain))
+                tallied = p in multi
+                for i, gain in enumerate(gains):
+                    if tallied:
+                        tally.setdefault(group[i][3], []).append(max(-CLIP, min(CLIP, gain)))
                     if gain > best_gain:
                         best, best_gain = i, gain
             else:

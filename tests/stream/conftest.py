@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,12 +16,36 @@ from service import contracts
 from service.broker import EmbeddedBroker, free_port
 from service.config import Settings
 
+BROKER_KIND = os.environ.get("QINGLIU_TEST_BROKER", "embedded")
+
+
+@dataclass(frozen=True)
+class ApacheKafka:
+    """A local Apache Kafka node standing in for the embedded broker (``QINGLIU_TEST_BROKER=kafka``)."""
+
+    bootstrap: str
+
+    @property
+    def url(self) -> str:
+        return "kafka://" + self.bootstrap
+
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[EmbeddedBroker]:
-    """The session's embedded broker."""
+def broker() -> Iterator[Any]:
+    """The session's broker: embedded Tansu, or Apache Kafka when QINGLIU_TEST_BROKER=kafka."""
+    if BROKER_KIND == "kafka":
+        from service.kafka_local import start_kafka
+
+        with start_kafka(nodes=1, auto_create_topics=True) as bootstrap:
+            yield ApacheKafka(str(bootstrap))
+        return
     with EmbeddedBroker() as running:
         yield running
+
+
+embedded_only = pytest.mark.skipif(
+    BROKER_KIND != "embedded", reason="exercises behaviour of the embedded Tansu broker itself"
+)
 
 
 def fresh_settings(broker: EmbeddedBroker, tmp_path: Any, **changes: Any) -> Settings:
