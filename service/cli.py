@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import itertools
 import logging
 import os
 import signal
@@ -397,33 +398,70 @@ def cmd_process(args: argparse.Namespace) -> int:
     return 0
 
 
-def decode_line(line: bytes) -> str:
-    """Decode one input line: the project decoder, else UTF-8 with replacement characters."""
-    from service.fixers.decoding import decode_bytes
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
-    try:
-        return decode_bytes(line).text
-    except Exception:
-        return line.decode("utf-8", errors="replace")
+
+def _input_lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines of ``stream`` without their line ends.
+
+    A stream that starts with a UTF-16 byte-order mark is decoded whole before it is split
+    (splitting UTF-16 on the byte 0x0A would cut characters in half); a UTF-8 BOM is dropped.
+    """
+    head = stream.read(2)
+    if head in _UTF16_BOMS:
+        text = (head + stream.read()).decode("utf-16", errors="replace")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for line in lines:
+            yield line.rstrip("\r").encode("utf-8")
+        return
+    if head == b"\xef\xbb":
+        third = stream.read(1)
+        head = b"" if third == b"\xbf" else head + third
+    read = getattr(stream, "read1", stream.read)  # read1: don't wait for a full buffer on pipes
+    pending = b""
+    for chunk in itertools.chain([head], iter(lambda: read(1 << 16), b"")):
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            yield line.rstrip(b"\r")
+    if pending:
+        yield pending.rstrip(b"\r")
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
     """Repair text: one output line per input line (or one JSON object with --explain)."""
+    from service.fixers.decoding import decode_bytes
     from service.pipeline import repair_text
+    from service.tagging import tag
 
+    if args.text and (args.file or args.input):
+        raise UsageError("give either --text or a FILE, not both")
     with contextlib.ExitStack() as stack:
         if args.text:
             lines: Any = [t.encode("utf-8", "surrogateescape") for t in args.text]
         else:
-            stream = stack.enter_context(_open_in(args.input))
-            lines = (raw.rstrip(b"\r\n") for raw in stream)
+            stream = stack.enter_context(_open_in(args.input or args.file))
+            lines = _input_lines(stream)
         out = stack.enter_context(_open_out(args.output))
         for line in lines:
-            repair = repair_text(decode_line(line))
+            try:
+                decoded = decode_bytes(line)
+                text, encoding = decoded.text, decoded.encoding
+            except Exception:  # undecodable: keep going, one output line per input line
+                text, encoding = line.decode("utf-8", errors="replace"), "undecodable"
+            repair = repair_text(text)
             if args.explain:
-                record = {"text": repair.text, "edits": [e.to_dict() for e in repair.edits],
-                          "corruption": {"score": round(repair.score, 4),
-                                         "kinds": list(repair.kinds)}}
+                tags = tag(repair.text)
+                record = {
+                    "text": repair.text,
+                    "encoding": encoding,
+                    "edits": [e.to_dict() for e in repair.edits],
+                    "corruption": {"score": round(repair.score, 4), "kinds": list(repair.kinds)},
+                    "tags": {"topics": tags.topics, "places": tags.places,
+                             "evidence": tags.evidence},
+                }
                 out.write(orjson.dumps(record) + b"\n")
             else:
                 out.write(repair.text.encode("utf-8", "replace") + b"\n")
@@ -535,12 +573,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("repair", help="repair text line by line",
-                       description="Text in (arguments, --input or stdin; any codec), repaired "
-                       "text out, one line per line.  --explain writes one JSON object per line: "
-                       '{"text", "edits", "corruption": {"score", "kinds"}}.')
-    p.add_argument("text", nargs="*", help="texts to repair (default: read lines)")
-    p.add_argument("--input", "-i", metavar="FILE")
-    p.add_argument("--output", "-o", metavar="FILE")
+                       description="Text in (FILE, or stdin; any codec: UTF-8, GBK/GB18030, Big5, "
+                       "UTF-16 with BOM …), repaired text out as UTF-8, exactly one output line "
+                       "per input line.  --explain writes one JSON object per line instead: "
+                       '{"text", "encoding", "edits", "corruption": {"score", "kinds"}, '
+                       '"tags": {"topics", "places", "evidence"}}.')
+    p.add_argument("file", nargs="?", metavar="FILE", help="text file to repair (default or -: stdin)")
+    p.add_argument("--text", "-t", action="append", metavar="TEXT",
+                   help="repair this text instead of reading a file (repeatable)")
+    p.add_argument("--input", "-i", metavar="FILE", help="same as FILE")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--explain", action="store_true", help="JSON with edits and the verdict")
     p.set_defaults(func=cmd_repair)
 

@@ -228,12 +228,13 @@ def build_event(post: dict[str, Any], encoding: str, eid: str) -> dict[str, Any]
     """Repair and tag a validated post and assemble its clean event."""
     repair = repair_text(post["text"])
     tags = tag(repair.text)
-    kinds = list(repair.kinds)
-    if encoding not in ("utf-8", "ascii") and "encoding" not in kinds:
-        kinds.insert(0, "encoding")
     corruption = repair.corruption()
-    corruption["kinds"] = kinds
-    corruption["detected"] = bool(kinds)
+    if encoding not in ("utf-8", "ascii"):
+        # The bytes were not UTF-8: certain byte-level damage, repaired before any text existed,
+        # so it is reported by the ``encoding`` field and kind rather than as a text edit.
+        corruption["kinds"] = ["encoding", *corruption["kinds"]]
+        corruption["detected"] = True
+        corruption["score"] = 1.0
     return {
         "schema": CLEAN_SCHEMA,
         "id": post["id"],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 
 import orjson
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from service import cli, contracts
 from service.pipeline import repair_text
@@ -70,19 +73,44 @@ def test_repair_lines_and_bytes():
 
 
 def test_repair_explain_is_one_json_object_per_line():
-    result = run("repair", "--explain", stdin="甲\n\n乙\n".encode() + "丙".encode("gbk") + b"\n")
+    result = run("repair", "--explain", stdin="甲\n\n乙\n".encode() + "肇庆市丙".encode("gbk") + b"\n")
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(records) == 4
     for record in records:
-        assert set(record) == {"text", "edits", "corruption"}
+        assert set(record) == {"text", "encoding", "edits", "corruption", "tags"}
         assert set(record["corruption"]) == {"score", "kinds"}
+        assert set(record["tags"]) == {"topics", "places", "evidence"}
     assert records[0]["text"] == repair_text("甲").text
+    assert records[3]["text"] == "肇庆市丙"
+    assert records[3]["encoding"] in ("gbk", "gb18030")
+    assert [p["name"] for p in records[3]["tags"]["places"]] == ["肇庆市"]
 
 
 def test_repair_arguments(capsys):
-    assert cli.main(["repair", "你好"]) == 0
-    assert capsys.readouterr().out == repair_text("你好").text + "\n"
+    assert cli.main(["repair", "--text", "你好", "-t", "年夜会"]) == 0
+    assert capsys.readouterr().out == "".join(repair_text(t).text + "\n" for t in ("你好", "年夜会"))
+
+
+def test_repair_reads_a_file_argument(tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_text("第一行\n第二行\n", encoding="utf-8")
+    assert cli.main(["repair", str(path)]) == 0
+    assert capsys.readouterr().out == "第一行\n第二行\n"
+
+
+def test_repair_decodes_a_utf16_file_as_a_whole(tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_bytes("第一行\r\n第二行\n".encode("utf-16"))
+    assert cli.main(["repair", str(path)]) == 0
+    assert capsys.readouterr().out == "第一行\n第二行\n"
+
+
+def test_repair_drops_a_utf8_bom(tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + "你好\n".encode())
+    assert cli.main(["repair", str(path)]) == 0
+    assert capsys.readouterr().out == "你好\n"
 
 
 def test_process_batch(tmp_path):
@@ -167,3 +195,12 @@ def test_bench_stream_smoke(capsys):
                      "--rate", "50", "--partitions", "2", "--timeout", "90"]) == 0
     out = capsys.readouterr().out
     assert "stream at_least_once" in out and "qingliu process" in out
+
+
+@given(st.binary(max_size=200))
+def test_input_lines_split_like_the_bytes(data):
+    assume(not data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")))
+    expected = data.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    assert list(cli._input_lines(io.BytesIO(data))) == [line.rstrip(b"\r") for line in expected]
