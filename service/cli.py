@@ -72,12 +72,17 @@ def _open_out(path: str | None) -> contextlib.AbstractContextManager[IO[bytes]]:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Lines without their line break; blank lines skipped."""
-    for line in stream:
+def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(line number from 1, line without its line break); blank lines skipped."""
+    for number, line in enumerate(stream, start=1):
         line = line.rstrip(b"\r\n")
         if line.strip():
-            yield line
+            yield number, line
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines without their line break; blank lines skipped."""
+    return (line for _, line in _numbered_lines(stream))
 
 
 def post_key(value: bytes) -> bytes | None:
@@ -384,7 +389,7 @@ def cmd_process(args: argparse.Namespace) -> int:
             desc="posts", unit=" posts", file=sys.stderr, mininterval=0.5,
             disable=None if not args.progress else False,
         ))
-        for number, line in enumerate(_lines(stream)):
+        for number, line in _numbered_lines(stream):  # dead letters cite the input line
             outcome = process_message(line, post_key(line), Origin(source, 0, number), limits)
             counts[outcome.kind] += 1
             target = out if outcome.kind == "clean" else dlq

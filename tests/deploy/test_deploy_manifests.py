@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -70,8 +71,13 @@ def test_compose_config_is_valid():
 
 
 def test_compose_scales_workers():
-    result = run_compose("-f", "docker-compose.yml", "config", "-q")
+    """`--scale worker=N` needs a worker with no fixed name and no host port; check both."""
+    result = run_compose("-f", "docker-compose.yml", "config", "--format", "json")
     assert result.returncode == 0, result.stderr
+    worker = json.loads(result.stdout)["services"]["worker"]
+    assert "container_name" not in worker
+    assert not [p for p in worker.get("ports", []) if p.get("published")]
+    assert worker.get("expose") == ["6066"]  # Prometheus reaches each replica on the network
 
 
 def test_compose_binary_rejects_a_broken_file(tmp_path):

@@ -25,6 +25,7 @@ def test_backlog_batch_and_linearity_report_their_figures(capsys: pytest.Capture
     batch = figures["batch"]
     assert batch["posts"] == 300 and batch["clean"] + batch["dlq"] == 300
     assert batch["peak_rss_mib"] >= batch["start_rss_mib"] > 0
+    assert batch["peak_rss_mib"] < 400  # the per-worker memory target
     rows = figures["linearity"]["rows"]
     assert [r["chars"] for r in rows] == [500, 5000]
     assert all(r["outcome"] == "clean" for r in rows)
