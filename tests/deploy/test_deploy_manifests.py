@@ -3,9 +3,9 @@ checked for consistent names, ports and settings."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
-import json
 import subprocess
 import sys
 from pathlib import Path
