@@ -20,7 +20,6 @@ import asyncio
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from service.benchmarks.stream import stop_worker
 from service.pipeline import Limits, Origin, process_message
 
 DEFAULT_LENGTHS = "1000,10000,100000,1000000,4000000"
@@ -234,12 +234,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
                 settings.bootstrap, [names["clean"], names["dlq"]], len(keys), worker.pid,
                 args.timeout, lambda: worker.poll() is None))
         finally:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(60)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            stop_worker(worker, grace=60)
     rss = [(n, mib) for _, n, mib in samples if mib == mib]
     elapsed = samples[-1][0]
     first = next((t for t, n, _ in samples if n > 0), elapsed)

@@ -177,11 +177,12 @@ def _start_worker(url: str, names: dict[str, str], group: str, guarantee: str,
                             stdout=log_file, stderr=subprocess.STDOUT)
 
 
-def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+def stop_worker(process: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """SIGTERM a worker subprocess and wait; kill it if it outlives ``grace`` seconds."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(30)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -234,7 +235,7 @@ async def measure(url: str, guarantee: str, processes: int, args: argparse.Names
                 "cpu_per_post": cpu_per_post,
                 "p99": percentile(latencies, 99), "latency_n": len(latencies)}
     finally:
-        _stop_worker(worker)
+        stop_worker(worker)
 
 
 @contextlib.contextmanager
