@@ -7,6 +7,9 @@ Provenance labels (see service/data/spun/PROVENANCE.md):
   republished content-farm articles: 年夜, 正在, 效劳, 标的目的, 经由过程, 设置装备摆设 …);
 * ``antonym`` – antonym swaps these tools make (加快→放慢, 优势→劣势, 生产→消费 …);
 * ``thesaurus`` – thesaurus neighbours (near-synonyms a synonym-dictionary spinner may pick).
+
+Round 2 added ``CHAR_SPINNER_MORE``, ``WORD_SPINNER_GENERAL``, ``WORD_SPINNER_TECH_MORE`` and
+``ANTONYM_MORE`` (general knowledge of the same tool family; see PROVENANCE.md).
 """
 
 # Character-level swaps (applied by the spinner to characters outside swapped words).

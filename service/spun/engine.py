@@ -9,13 +9,19 @@
    prior, gives the post-level spun probability ``pi``.  Repeats of one form count with
    diminishing weight, and forms that are ordinary clean words (天, 那, 正在) contribute at most
    ``COMMON_TOTAL`` together, so short clean posts are not judged spun.
-3. Decoding: each line of the post is judged on its own evidence plus a bounded share of the
-   rest of the post's (mixed posts keep their clean paragraphs).  In lines judged spun, every
+3. Decoding: each line of the post is judged on its own evidence plus a bounded share of its
+   neighbouring lines' (weights halving with distance; a line with no net evidence of its own
+   borrows at most half as much), so an article's lines are judged together and mixed posts keep
+   their clean paragraphs.  In lines judged spun, every
    site compares "keep" with each candidate original by the character 5-gram LM score of a
    local window (n−1 characters each side; only windows around sites are scored), plus the
    substitution's prior, ``log10(pi)`` and whether the post still uses the original elsewhere.
-   Two left-to-right passes (the second sees the first pass's output on the right); repeated
-   forms are pulled towards one post-wide reading, as a spinner applies its table uniformly.
+   Two left-to-right passes (the second sees the first pass's output on the right and keeps
+   first-pass decisions whose margin is at least ``SETTLED``); repeated forms are pulled towards
+   one post-wide reading, as a spinner applies its table uniformly.  LM window scores are cached
+   per call and shared with the fixed-point re-run.  Antonym swaps whose spun form is a real word
+   (支出, 失业, 无效) are undone only in posts judged spun with p ≥ ``ANTONYM_PI`` (their line with
+   p ≥ ``ANTONYM_LINE_PI``) and when the LM alone prefers the original by ``ANTONYM_LM_MARGIN``.
 """
 
 from __future__ import annotations
@@ -46,18 +52,19 @@ ORIG_ABSENT_BONUS = 0.5  # log10: the post never uses the original, so the spinn
 ORIG_PRESENT_PENALTY = 0.6  # log10: the post also uses the original, so the spun form may be real
 CONSISTENCY = 0.4  # log10 pull towards the post-wide reading of a repeated spun form
 CLIP = 2.0
-BORROW = 0.3  # share of the rest of the post's evidence a line borrows …
-BORROW_CAP = 6.0  # … at most this much (natural-log units)
-LOCAL_CAP = 4.5  # … or this much of the neighbouring lines' evidence
+SETTLED = 1.0  # log10 margin above which the second pass keeps the first pass's decision
+BORROW = 0.3  # share of the neighbouring lines' (distance-weighted) evidence a line borrows …
+LOCAL_CAP = 4.5  # … at most this much (natural-log units)
 LOCAL_DECAY = 0.5  # weight of a line's evidence per line of distance
 LONG_LINE = 80  # lines at least this long can make a multi-line post count as spun
 EVIDENCE_SOURCES = ("seed-dev", "spinner")
-# Antonym swaps that yield real words (收入→支出, 有效→无效) are undone only in lines judged spun
+# Antonym swaps that yield real words (收入→支出, 有效→无效) are undone only in posts judged spun
 # with at least this probability, and with this extra margin (log10) from the LM.
 ANTONYM_PI = 0.99
 ANTONYM_PENALTY = 0.5
 ANTONYM_LM_MARGIN = 0.5  # … and the LM alone must prefer the original by this much (log10)
-ANTONYM_LOG = math.log10(ANTONYM_PI) + RESTORE_BIAS
+ANTONYM_LINE_PI = 0.8  # … the post as a whole with ANTONYM_PI, its line with at least this
+ANTONYM_LOG = math.log10(ANTONYM_LINE_PI) + RESTORE_BIAS
 
 
 def _sigmoid(x: float) -> float:
@@ -188,9 +195,9 @@ class Engine:
 
     # -- decoding -------------------------------------------------------------------------
     def find_sites(self, text: str) -> list[tuple[int, int, str]]:
-        return sorted(
-            (end + 1 - length, end + 1, key) for end, (length, key) in self.sites.iter(text)
-        )
+        found = [(end + 1 - length, end + 1, key) for end, (length, key) in self.sites.iter(text)]
+        found.sort()
+        return found
 
     def decode(
         self,
@@ -198,6 +205,7 @@ class Engine:
         spans: list[tuple[int, int, float]],
         counts: dict[str, int] | None = None,
         cache: dict[str, float] | None = None,
+        post_pi: float | None = None,
     ) -> list[Decision]:
         """Restorations chosen site by site within ``spans`` = (start, end, spun probability).
 
@@ -206,55 +214,70 @@ class Engine:
         decided output on the left, the candidate, n−1 characters on the right) plus the prior.
         The first pass sees the raw text on the right, the second the first pass's output.
         ``cache`` maps LM windows to scores; pass the same dict to later calls on related text
-        (the fixed-point re-runs of :func:`service.spun.fix`) to reuse them.
+        (the fixed-point re-runs of :func:`service.spun.fix`) to reuse them.  ``post_pi`` is the
+        post-level spun probability (default: the highest line probability); antonym swaps are
+        undone only where it is at least ``ANTONYM_PI``.
         """
         found = self.find_sites(text)
         if not found:
             return []
         norm = lm.normalize_char(text)
         counts = counts or {}
-        # Per site: (stop, doc term, [(end, cand, static gain, pair)]); the static gain is the
-        # prior, the document term and the "original elsewhere in the post" term.
+        # Per site: (stop, doc term, members); the static gain of a member is the prior, the
+        # document term and the "original elsewhere in the post" term.
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
+        docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for _, _, pi in spans]
+        if post_pi is None:
+            post_pi = max((pi for _, _, pi in spans), default=0.0)
+        antonyms_ok = post_pi >= ANTONYM_PI
+        # Candidate lists per (form, span) are shared by every site of that form in the span;
+        # a member is (length of the form, candidate, static gain, (form, original)).
+        statics: dict[tuple[str, int], list[tuple[int, Cand, float, tuple[str, str]]]] = {}
+        form_sites: dict[str, int] = {}
         k = 0
         for start, end, key in found:
             while k < len(spans) and spans[k][1] < end:
                 k += 1
             if k == len(spans):
                 break
-            lo, _, pi = spans[k]
-            if start < lo:
+            if start < spans[k][0]:
                 continue  # outside the spans judged spun
-            doc = math.log10(max(pi, 1e-9)) + RESTORE_BIAS
+            doc = docs[k]
+            options = statics.get((key, k))
+            if options is None:
+                options = statics[(key, k)] = []
+                for cand, pair, is_orig in self.site_cands[key]:
+                    if cand.guarded and (doc < ANTONYM_LOG or not antonyms_ok):
+                        continue  # antonym swaps only in lines judged spun with near certainty
+                    static = cand.logprior + doc
+                    if is_orig:
+                        seen = counts.get(cand.original, 0)
+                        static += (
+                            -ORIG_PRESENT_PENALTY * min(1.0, seen / 2)
+                            if seen
+                            else ORIG_ABSENT_BONUS
+                        )
+                    options.append((len(key), cand, static, pair))
+            if not options:
+                continue
             site = groups.get(start)
             if site is None:
-                site = groups[start] = (end, doc, [])
-            elif end > site[0]:
-                site = groups[start] = (end, doc, site[2])
-            members = site[2]
-            for cand, pair, is_orig in self.site_cands[key]:
-                if cand.guarded and doc < ANTONYM_LOG:
-                    continue  # antonym swaps only in lines judged spun with near certainty
-                static = cand.logprior + doc
-                if is_orig:
-                    seen = counts.get(cand.original, 0)
-                    static += (
-                        -ORIG_PRESENT_PENALTY * min(1.0, seen / 2) if seen else ORIG_ABSENT_BONUS
-                    )
-                members.append((end, cand, static, pair))
-        starts = sorted(p for p, site in groups.items() if site[2])
-        if not starts:
+                groups[start] = (end, doc, options)
+            else:
+                groups[start] = (max(end, site[0]), doc, site[2] + options)
+            form_sites[key] = form_sites.get(key, 0) + 1
+        if not groups:
             return []
+        starts = sorted(groups)
         # Forms at two or more sites: only their readings are tallied for consistency.
-        seen_forms: set[str] = set()
-        repeated: set[str] = set()
-        for p in starts:
-            forms = {pair[0] for _, _, _, pair in groups[p][2]}
-            repeated |= forms & seen_forms
-            seen_forms |= forms
-        multi = {p for p in starts if any(m[3][0] in repeated for m in groups[p][2])}
+        repeated = {form for form, count in form_sites.items() if count > 1}
+        multi = (
+            {p for p, site in groups.items() if any(m[3][0] in repeated for m in site[2])}
+            if repeated
+            else set()
+        )
         tally: dict[tuple[str, str], list[float]] = {}
-        memo: dict[int, tuple[str, str, list[float], int, float]] = {}
+        memo: dict[int, tuple[str, str, list[float], int, float, float]] = {}
         lm_cache = {} if cache is None else cache
         choices = self._pass(norm, starts, groups, multi, None, tally, {}, memo, lm_cache)
         if choices:
@@ -274,7 +297,7 @@ class Engine:
         previous: dict[int, tuple[int, str, str, float]] | None,
         tally: dict[tuple[str, str], list[float]] | None,
         consistency: dict[tuple[str, str], float],
-        memo: dict[int, tuple[str, str, list[float], int, float]],
+        memo: dict[int, tuple[str, str, list[float], int, float, float]],
         lm_cache: dict[str, float],
     ) -> dict[int, tuple[int, str, str, float]]:
         model_score = self.model.score
@@ -309,6 +332,17 @@ class Engine:
             tail = (tail + norm[max(q, p - CTX) : p])[-CTX:]
             q = p
             stop, _, group = groups[p]
+            cached = None if previous is None else memo.get(p)
+            if cached is not None and cached[5] >= SETTLED and cached[0] == tail and p not in multi:
+                # A decision so clear that the restored right-hand context cannot plausibly
+                # overturn it, with the same left context and no consistency term: keep it.
+                best = cached[3]
+                if best >= 0:
+                    klen, cand, _, _ = group[best]
+                    choices[p] = (p + klen, cand.norm, cand.original, cached[4])
+                    tail = (tail + cand.norm)[-CTX:]
+                    q = p + klen
+                continue
             if previous is None:
                 right = norm[stop : stop + CTX]
             elif where[stop] >= 0:
@@ -323,16 +357,21 @@ class Engine:
                         right += norm[pos]
                         pos += 1
                 right = right[:CTX]
-            cached = None if previous is None else memo.get(p)
-            if cached is not None and cached[0] == tail and cached[1] == right:
-                gains = cached[2]  # same window as in the first pass: same LM scores
+            if (
+                cached is not None
+                and cached[0] == tail
+                and (cached[1] == right or cached[5] >= SETTLED)
+            ):
+                # Same window as in the first pass (same LM scores), or a decision so clear
+                # that the restored right-hand context cannot plausibly overturn it.
+                gains = cached[2]
                 if p not in multi:
                     best = cached[3]  # … and no consistency term: the same decision
                     if best >= 0:
-                        end, cand, _, _ = group[best]
-                        choices[p] = (end, cand.norm, cand.original, cached[4])
+                        klen, cand, _, _ = group[best]
+                        choices[p] = (p + klen, cand.norm, cand.original, cached[4])
                         tail = (tail + cand.norm)[-CTX:]
-                        q = end
+                        q = p + klen
                     continue
             else:
                 window = tail + norm[p:stop] + right
@@ -340,8 +379,29 @@ class Engine:
                 if keep is None:
                     keep = lm_cache[window] = model_score(" ".join(window), False, False)
                 gains = []
-                for end, cand, static, _ in group:
-                    window = tail + cand.norm + norm[end:stop] + right
+                if len(group) == 1 and tally is not None and p not in multi:
+                    # The common case in the first pass: one candidate, nothing to tally.
+                    klen, cand, static, _ = group[0]
+                    window = tail + cand.norm + norm[p + klen : stop] + right
+                    value = get(window)
+                    if value is None:
+                        value = lm_cache[window] = model_score(" ".join(window), False, False)
+                    gain = value - keep
+                    if cand.guarded and gain < ANTONYM_LM_MARGIN:
+                        gain = -1.0
+                    else:
+                        gain += static
+                    if gain > 0.0:
+                        conf = 1.0 / (1.0 + 10.0**-gain)
+                        memo[p] = (tail, right, [gain], 0, conf, gain)
+                        choices[p] = (p + klen, cand.norm, cand.original, conf)
+                        tail = (tail + cand.norm)[-CTX:]
+                        q = p + klen
+                    else:
+                        memo[p] = (tail, right, [gain], -1, 0.0, -gain)
+                    continue
+                for klen, cand, static, _ in group:
+                    window = tail + cand.norm + norm[p + klen : stop] + right
                     value = get(window)
                     if value is None:
                         value = lm_cache[window] = model_score(" ".join(window), False, False)
@@ -365,12 +425,18 @@ class Engine:
                         best, best_gain = i, gain
             conf = 1.0 / (1.0 + 10.0 ** (-best_gain)) if best >= 0 else 0.0
             if tally is not None:
-                memo[p] = (tail, right, gains, best, conf)
+                # Margin of the decision: best over the runner-up (keep counts as 0).
+                if len(gains) == 1:
+                    margin = abs(gains[0])
+                else:
+                    top = sorted([0.0, *gains], reverse=True)
+                    margin = top[0] - top[1]
+                memo[p] = (tail, right, gains, best, conf, margin)
             if best >= 0:
-                end, cand, _, _ = group[best]
-                choices[p] = (end, cand.norm, cand.original, conf)
+                klen, cand, _, _ = group[best]
+                choices[p] = (p + klen, cand.norm, cand.original, conf)
                 tail = (tail + cand.norm)[-CTX:]
-                q = end
+                q = p + klen
         return choices
 
     @staticmethod
@@ -444,7 +510,7 @@ class Engine:
             return [], pi
         edits = [
             Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
-            for d in self.decode(text, spans, counts, cache)
+            for d in self.decode(text, spans, counts, cache, pi)
         ]
         return edits, pi
 

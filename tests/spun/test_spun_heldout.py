@@ -43,3 +43,16 @@ def test_heldout_control_articles_alone_are_untouched():
     for lo, hi in ((37, 44), (54, 62)):
         article = "\n".join(lines[lo - 1 : hi])
         assert spun.fix(article).edits == []
+
+
+def test_antonym_swaps_need_strong_evidence_and_lm_preference():
+    from service.edits import apply_edits
+
+    spun_line = "取此同时，住民支出稳步进步，城镇查询拜访失业率较上月降落零点一个百分点。"
+    out = apply_edits(spun_line, spun.fix(spun_line).edits)
+    assert "居民收入" in out  # 收入→支出 undone in a clearly spun line …
+    assert "失业率" in out  # … but the genuine 失业率 is kept
+    genuine = "专家暗示，以后外部情况仍然复杂，部份行业的规复依然须要工夫。"
+    assert "复杂" in apply_edits(genuine, spun.fix(genuine).edits)  # not 简单
+    clean = "公司本年的支出增加较快，主要用于研发和市场推广。"
+    assert spun.fix(clean).edits == []
