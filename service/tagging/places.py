@@ -4,7 +4,9 @@ Surface forms (full names such as 端州区/广西壮族自治区 and short form
 from cpca's adcode table by ``service.build.tagging_places``) are found with one Aho-Corasick pass,
 longest match first.  A match is kept when it stands as a word of its own: short forms are checked
 against a local jieba segmentation (so 中山大学, 孙中山 and 大江门口 yield nothing) and against
-street/institution suffixes (中山路).  Names shared by several divisions (鼓楼区) are resolved by
+street/institution suffixes (中山路); a two-character short form right after a surname of its own
+is a person's name (李江门和王朝阳是同学), and 朝阳 alone is an ordinary word (朝阳气息) unless its
+parent place is named.  Names shared by several divisions (鼓楼区) are resolved by
 the other places in the text and dropped when they stay ambiguous.
 
 ``mentions`` is the number of times a division is named; the surface strings and offsets are in
@@ -151,6 +153,15 @@ _SURNAMES = set(
     "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚"
     "邵万钱严覃武戴莫孔向汤"
 )
+# Surnames that are also common function words (落户于, 向肇庆运送, 曾, 3万余…): a short form after
+# one of them is a person's name only when the surname follows a boundary or 和/与/叫… and the
+# name is followed by what ends a name (和, 是, a comma…).
+_FUNCTION_SURNAMES = frozenset("于向曾万余莫白任高何方付")
+_NAME_INTRO = frozenset("和与跟及同叫是给让请找被把由对向")
+_NAME_END = ("和", "与", "跟", "及", "是", "，", "、", ",", "都", "也", "等", "今年", "出生")
+# Short forms that are ordinary words (朝阳气息, 朝阳产业): named only with their parent place
+# nearby, or written in full (朝阳市).  Mirror of PREFECTURE_SHORT_STOP in the build script.
+_WORD_SHORTS = frozenset({"朝阳"})
 _WINDOW = 5
 _FULL, _SHORT, _WEAK = 0, 1, 2  # how a surface names a division; weak ones need their city named
 _LOCK = threading.Lock()
@@ -189,7 +200,7 @@ def _index() -> _Index:
         divisions[code] = Division(code, name, level, province, city)
         surfaces[name].append((code, _WEAK if is_word else _FULL))
         for short in filter(None, shorts.split(",")):
-            surfaces[short].append((code, _SHORT))
+            surfaces[short].append((code, _WEAK if short in _WORD_SHORTS else _SHORT))
         for short in filter(None, weak.split(",")):
             surfaces[short].append((code, _WEAK))
     automaton = ahocorasick.Automaton()
@@ -263,13 +274,35 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _surname_at(text: str, at: int, end: int) -> bool:
+    """Whether ``text[at]`` is a surname of its own (not the tail of 位于, 江苏, 吉林…) that starts
+    the name ending at ``end``."""
+    if text[at] not in _SURNAMES:
+        return False
+    with _LOCK:
+        freq = _tokenizer().FREQ
+    if any(freq.get(text[at - n : at + 1], 0) > 0 for n in range(1, 4) if at - n >= 0):
+        return False
+    if text[at] in _FUNCTION_SURNAMES:
+        bounded = at == 0 or not _is_cjk(text[at - 1]) or text[at - 1] in _NAME_INTRO
+        return bounded and text[end : end + 2].startswith(_NAME_END)
+    return True
+
+
 def _person(text: str, start: int, end: int) -> bool:
-    """Whether the name at ``start:end`` is (part of) a person's name."""
+    """Whether the name at ``start:end`` is (part of) a person's name.
+
+    A short form after a title (主教练许昌), or after a surname that follows a title or is
+    followed by a speech verb (经纪人刘安阳告诉) is a name; so is a two-character short form
+    right after a surname of its own (李江门和王朝阳是同学): the full name (江门市) is not.
+    """
     before = text[max(0, start - 4) : start]
     if before.endswith(_TITLES):
         return True
     if before[-1:] in _SURNAMES:
-        return before[:-1].endswith(_TITLES) or text[end : end + 2].startswith(_PERSON_AFTER)
+        if before[:-1].endswith(_TITLES) or text[end : end + 2].startswith(_PERSON_AFTER):
+            return True
+        return end - start == 2 and _surname_at(text, start - 1, end)
     return False
 
 

@@ -6,7 +6,7 @@ import csv
 import importlib.resources
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from service.tagging import places, tag
@@ -71,6 +71,77 @@ def test_provinces_and_prefectures_in_full_and_short_form(text, code):
 )
 def test_no_places_from_ordinary_words_or_names(text):
     assert _codes(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "李江门和王朝阳是同学。",
+        "张江门、李朝阳都来了。",
+        "我和王江门是老乡。",
+        "王昆明是谁？",
+        "周肇庆和他的朋友。",
+        "于江门和张三是同学。",
+        "他是一个很有朝阳气息的人",
+        "朝阳气息扑面而来。",
+    ],
+)
+def test_person_names_and_ordinary_words_are_not_places(text):
+    assert _codes(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("广东肇庆的项目。", ["440000", "441200"]),
+        ("我在江门工作。", ["440700"]),
+        ("江门市新会区。", ["440700", "440705"]),
+        ("王江门市长。", ["440700"]),  # written in full: the place, whatever precedes it
+        ("黄山市很美。", ["341000"]),  # 黄 is a surname
+        ("肇庆高要区的鱼。", ["441200", "441204"]),  # 高 is a surname
+        ("肇庆高要的鱼。", ["441200", "441204"]),
+        ("我去了张家口。", ["130700"]),  # starts with 张
+        ("他在石家庄工作。", ["130100"]),  # starts with 石
+        ("温州的鞋。", ["330300"]),
+        ("浙江温州的鞋。", ["330000", "330300"]),  # 江 (a surname) ends 浙江
+        ("吉林长春的车。", ["220000", "220100"]),  # 林 ends 吉林
+        ("江苏南京的桥。", ["320000", "320100"]),  # 苏 ends 江苏
+        ("项目位于江门。", ["440700"]),  # 于 ends 位于
+        ("项目落户于江门，", ["440700"]),  # 于 as a preposition
+        ("向肇庆运送物资。", ["441200"]),  # 向 as a preposition
+        ("上周江门发布通知。", ["440700"]),  # 周 ends 上周
+        ("北京朝阳区的书店。", ["110000", "110105"]),
+        ("北京朝阳的书店。", ["110000", "110105"]),
+        ("辽宁朝阳的书店。", ["210000", "211300"]),
+        ("朝阳市的书店。", ["211300"]),
+        ("辽宁朝阳县的书店。", ["210000", "211321"]),
+    ],
+)
+def test_places_next_to_surname_characters_are_kept(text, codes):
+    assert _codes(text) == codes
+
+
+def test_bare_chaoyang_needs_a_suffix_or_its_parent():
+    """朝阳 is an ordinary word (朝阳产业, 朝阳气息); 朝阳区 alone is ambiguous (北京/长春)."""
+    assert _codes("去朝阳玩。") == []
+    assert _codes("去朝阳区玩。") == []
+    assert _codes("去北京朝阳区玩。") == ["110000", "110105"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(sorted(places._SURNAMES)),
+    st.sampled_from(
+        [("江门", "440700"), ("肇庆", "441200"), ("昆明", "530100"), ("洛阳", "410300")]
+    ),
+    st.sampled_from(["是班长。", "和我是同学。", "，你好！", "说得对。"]),
+)
+def test_surname_and_short_form_is_a_name_but_the_full_name_is_a_place(surname, place, after):
+    short, code = place
+    # 罗江门/吴江门 read as 罗江/吴江 + 门 (longest match first): another question.
+    assume(not places._index().automaton.exists(surname + short[0]))
+    assert _codes(f"同学们，{surname}{short}{after}") == []
+    assert _codes(f"同学们，{surname}{places._index().divisions[code].name}{after}") == [code]
 
 
 def test_full_name_with_suffix_is_kept():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -84,8 +83,6 @@ def _seed(name: str) -> str:
 @pytest.mark.parametrize("name", ["orig.txt", "spun.txt"])
 def test_seed_dev_article(name):
     """Industrial projects in the top two; 肇庆市 (广东省) among the places, after restoration."""
-    if name == "spun.txt" and importlib.util.find_spec("service.spun.spinner") is None:
-        pytest.skip("spun engine not landed yet: restoration is a placeholder")
     tags = tag(repair_text(_seed(name)).text)
     assert "industrial_projects" in [t["id"] for t in tags.topics[:2]]
     zhaoqing = [p for p in tags.places if p["adcode"] == "441200"]
