@@ -1,11 +1,21 @@
 """Byte decoding: UTF-8 when valid, else the most plausible legacy codec, else an error.
 
-Candidates (each decoded strictly): UTF-16 with a BOM (or without one, when a quarter of the
-bytes are NUL), GB18030/GBK, Big5 (and its cp950 superset), cp1252 and latin-1, and UTF-8 with a
-few bad bytes replaced by U+FFFD.  Each decoding
-is scored by the character model of :mod:`service.fixers.textmodel` (ASCII bytes read the same in
-every candidate, so only the rest matters); the cheapest per byte wins.  Text with control
-characters or an implausible cost per character is refused as ``undecodable``.
+In order:
+
+1. valid UTF-8 is UTF-8;
+2. UTF-16 with a BOM, when the payload is of even length and reads as plausible text
+   (:func:`_plausible_utf16`: at least two characters, nearly all ASCII or common CJK);
+3. *almost* UTF-8 — valid but for a few bad bytes or a sequence cut off at the end — is UTF-8
+   with each bad stretch replaced by U+FFFD, reported as encoding ``"utf-8"`` (the U+FFFD in the
+   text marks the loss).  "A few": at least :data:`MIN_UTF8_CHARS` valid multi-byte characters,
+   and at least :data:`MIN_UTF8_SHARE` of the non-ASCII bytes (bar a cut-off tail) in valid
+   multi-byte sequences — a legacy (GBK, Big5, cp1252) text almost never gets that far in UTF-8;
+4. otherwise candidates (each decoded strictly): UTF-16 without a BOM (plausible text only),
+   GB18030/GBK, Big5 (and its cp950 superset), cp1252 and latin-1, and UTF-8 with a few bad bytes
+   replaced by U+FFFD.  Each decoding is scored by the character model of
+   :mod:`service.fixers.textmodel` (ASCII bytes read the same in every candidate, so only the
+   rest matters); the cheapest per byte wins.  Text with control characters or an implausible
+   cost per character is refused as ``undecodable``.
 """
 
 from __future__ import annotations
@@ -21,6 +31,14 @@ MAX_MEAN_COST = 6.5
 # A UTF-8 decoding with replacements is a candidate while at most this share of its non-ASCII
 # characters are U+FFFD.
 MAX_REPLACED = 0.1
+# Almost-UTF-8 (step 3): this many valid multi-byte characters, and this share of the non-ASCII
+# bytes (a sequence cut off at the very end not counted) in valid multi-byte sequences.
+MIN_UTF8_CHARS = 2
+MIN_UTF8_SHARE = 0.9
+# UTF-16 is believed when at least this share of its characters are common (see _plausible_utf16).
+MIN_UTF16_COMMON = 0.8
+# A non-ASCII character at most this costly is common (everyday hanzi cost ~2–4, CJK punctuation 2).
+COMMON_COST = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +103,7 @@ def _candidates(data: bytes) -> list[tuple[str, str]]:
     if len(data) % 2 == 0 and len(data) >= 4:  # UTF-16 without a BOM (scored like the rest)
         for codec, name in (("utf-16-le", "utf-16le"), ("utf-16-be", "utf-16be")):
             text = _strict(data, codec)
-            if text is not None:
+            if text is not None and _plausible_utf16(text.removeprefix("\ufeff")):
                 found.append((name, text))
     replaced = data.decode("utf-8", "replace")
     bad = replaced.count("\ufffd")
@@ -93,6 +111,45 @@ def _candidates(data: bytes) -> list[tuple[str, str]]:
     if bad and wide > bad and bad <= MAX_REPLACED * wide:
         found.append(("utf-8", replaced))
     return found
+
+
+def _plausible_utf16(text: str) -> bool:
+    """Does a UTF-16 reading look like text: two or more characters, nearly all of them ASCII
+    letters, digits, spaces or punctuation, or common CJK (cheap in the character model)?"""
+    if len(text) < 2 or _cost(text) is None:
+        return False
+    common = sum(
+        1
+        for ch in text
+        if (ch.isascii() and (ch.isprintable() or ch in "\t\n\r")) or char_cost(ch) <= COMMON_COST
+    )
+    return common >= MIN_UTF16_COMMON * len(text)
+
+
+def _almost_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 with a few bad bytes or a cut-off last sequence, U+FFFD for each bad stretch."""
+    escaped = data.decode("utf-8", "surrogateescape")  # one U+DC80–U+DCFF per bad byte
+    bad = lost = sum(1 for ch in escaped if "\udc80" <= ch <= "\udcff")
+    if not bad:
+        return None
+    tail = len(escaped) - len(escaped.rstrip("".join(chr(0xDC00 + b) for b in range(0x80, 0x100))))
+    if 0 < tail <= 3:
+        try:  # a valid but unfinished sequence is buffered, not refused
+            if codecs.getincrementaldecoder("utf-8")().decode(data[-tail:], final=False) == "":
+                bad -= tail
+        except UnicodeDecodeError:
+            pass
+    wide = [ch for ch in escaped if ord(ch) >= 0x80 and not "\udc80" <= ch <= "\udcff"]
+    if len(wide) < MIN_UTF8_CHARS:
+        return None
+    good = sum(len(ch.encode("utf-8")) for ch in wide)
+    if good < MIN_UTF8_SHARE * (good + bad):
+        return None
+    text = data.decode("utf-8", "replace")
+    cost = _cost(text.replace("\ufffd", ""))
+    if cost is None or cost[1] == 0 or cost[0] / cost[1] > MAX_MEAN_COST:
+        return None
+    return Decoded(text, "utf-8", round(0.99 * good / (good + lost), 4))
 
 
 def _utf16_ascii(data: bytes) -> bool:
@@ -122,8 +179,11 @@ def decode_bytes(data: bytes) -> Decoded:
         pass
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) and len(data) % 2 == 0:
         text = _strict(data, "utf-16")
-        if text is not None and _cost(text) is not None:
+        if text is not None and _plausible_utf16(text):
             return Decoded(text, "utf-16", 0.99)
+    almost = _almost_utf8(data)
+    if almost is not None:
+        return almost
     # (score, rank, name, text); ASCII is free among byte-compatible codecs (it reads the same
     # in all of them), but UTF-16 reads ASCII bytes as parts of other characters, so UTF-16 is
     # compared with the best of the others with every character charged.
