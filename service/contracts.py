@@ -177,4 +177,23 @@ async def apply(settings: Settings) -> list[str]:
         await admin.close()
     if problems:
         raise ConfigError("; ".join(problems))
+    created = [spec.name for spec in wanted if not current[spec.name]["exists"]]
+    if created:
+        await _wait_until_visible(settings, created)
     return lines
+
+
+async def _wait_until_visible(settings: Settings, names: list[str], timeout: float = 30.0) -> None:
+    """Wait until new topics show in the cluster's metadata (creation is asynchronous in Kafka)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = {row["name"]: row for row in await describe(settings)}
+        missing = [name for name in names if not rows[name]["partitions"]]
+        if not missing:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise ConfigError(f"created topics did not appear in the metadata within {timeout:.0f}"
+                              f" s: {', '.join(missing)}; check the broker's logs")
+        await asyncio.sleep(0.2)
