@@ -51,6 +51,9 @@ class CommitBarrier:
 
     A transaction must hold exactly the outputs of the offsets it commits: a commit waits until
     every message being published has been acked, and no publish starts while a commit runs.
+    Commits do not overlap one another.  A message fetched before a revocation is not published
+    at all: its transaction was committed (or handed over) with the revocation, and whoever owns
+    its partition next reads it again from the committed offset.
     """
 
     def __init__(self, drain_timeout: float = 30.0) -> None:
@@ -59,33 +62,51 @@ class CommitBarrier:
         self._drained.set()
         self._open = asyncio.Event()
         self._open.set()
+        self._lock = asyncio.Lock()
+        self._revoked_generation: int | None = None
         self.drain_timeout = drain_timeout
 
     @contextlib.asynccontextmanager
-    async def publishing(self) -> Any:
-        """Around process → publish → ack of one message."""
+    async def publishing(self, generation: int | None = None) -> Any:
+        """Around process → publish → ack of one message fetched in consumer ``generation``.
+
+        Yields False (publish nothing, ack nothing) when that generation's partitions have been
+        revoked since.
+        """
         await self._open.wait()
+        revoked = self._revoked_generation
+        if generation is not None and revoked is not None and generation <= revoked:
+            yield False
+            return
         self._active += 1
         self._drained.clear()
         try:
-            yield
+            yield True
         finally:
             self._active -= 1
             if self._active == 0:
                 self._drained.set()
 
     @contextlib.asynccontextmanager
-    async def committing(self) -> Any:
-        """Around an offset commit (a transaction commit under exactly_once)."""
-        self._open.clear()
-        try:
+    async def committing(self, revoking_generation: int | None = None) -> Any:
+        """Around an offset commit (a transaction commit under exactly_once).
+
+        ``revoking_generation``: the commit precedes a revocation of that consumer generation's
+        partitions; messages fetched in it or earlier are not published afterwards.
+        """
+        async with self._lock:
+            self._open.clear()
             try:
-                await asyncio.wait_for(self._drained.wait(), self.drain_timeout)
-            except TimeoutError:
-                log.warning("committing with %d messages still being published", self._active)
-            yield
-        finally:
-            self._open.set()
+                try:
+                    await asyncio.wait_for(self._drained.wait(), self.drain_timeout)
+                except TimeoutError:
+                    log.warning("committing with %d messages still being published", self._active)
+                if revoking_generation is not None:
+                    self._revoked_generation = max(self._revoked_generation or revoking_generation,
+                                                   revoking_generation)
+                yield
+            finally:
+                self._open.set()
 
 
 class _Consumer(faust_aiokafka.Consumer):
@@ -99,6 +120,20 @@ class _Consumer(faust_aiokafka.Consumer):
         async with barrier.committing():
             return await super().force_commit(topics,
                                               start_new_transaction=start_new_transaction)
+
+    async def on_partitions_revoked(self, revoked: set[Any]) -> None:
+        # Faust forgets the acks of revoked partitions and the consumer then resumes every
+        # partition it keeps from its committed offset: commit each transaction together with
+        # the offsets of the outputs it holds *before* that, or a kept partition's outputs are
+        # published again into the same open transaction and committed twice.
+        barrier = getattr(self.app, "commit_barrier", None)
+        if barrier is not None and not self.app.should_stop:
+            async with barrier.committing(revoking_generation=self.app.consumer_generation_id):
+                try:
+                    await super().force_commit(None, start_new_transaction=True)
+                except Exception:
+                    log.exception("commit before revoking %d partitions failed", len(revoked))
+        await super().on_partitions_revoked(revoked)
 
 
 class _Transport(faust_aiokafka.Transport):
@@ -410,7 +445,12 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
             await handle(event)
             await stream.ack(event)
             return
-        async with barrier.publishing():
+        async with barrier.publishing(event.message.generation_id) as current:
+            if not current:
+                message = event.message
+                log.info("dropping %s:%s@%s fetched before its partition was revoked",
+                         message.topic, message.partition, message.offset)
+                return
             await handle(event)
             await stream.ack(event)
 

@@ -88,18 +88,7 @@ def test_sigterm_is_graceful(kafka1: str, workers: list, logdir: Path) -> None:
     assert not result.both
 
 
-# Known bug in service/app.py (in flux): under exactly_once, workers joining and leaving still
-# duplicate posts in the committed (read_committed) outputs: 339 and 346 of 1200 posts in two
-# of three runs on 2026-11-27, with Faust warning "Exception in begin_transaction for transaction
-# <group>-0-<p> exception Invalid state transition TransactionState.IN_TRANSACTION ->
-# TransactionState.IN_TRANSACTION" on each rebalance (kill -9 without rebalance churn passes).
-EOS_REBALANCE = pytest.param("exactly_once", marks=pytest.mark.xfail(
-    reason="service/app.py: exactly_once duplicates across rebalances (see comment); remove this "
-    "mark when fixed", strict=False, raises=AssertionError,
-))
-
-
-@pytest.mark.parametrize("guarantee", ["at_least_once", EOS_REBALANCE])
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
 def test_workers_join_and_leave_during_backlog(kafka1: str, workers: list, logdir: Path,
                                                guarantee: str) -> None:
     """Three workers come and go (join, SIGTERM, kill -9) while a backlog drains: nothing lost."""
