@@ -92,11 +92,17 @@ def test_three_nodes_replicate_three_ways_with_min_isr_two(kafka3: str) -> None:
     h.create_topics(kafka3, topics, partitions=3, replication=3)
 
     async def describe() -> list:
+        """The topic's partitions, once the broker answering has the new topic in its metadata
+        (each broker learns of a new topic asynchronously)."""
         admin = AIOKafkaAdminClient(bootstrap_servers=kafka3)
         await admin.start()
         try:
-            (meta,) = await admin.describe_topics([topics.raw])
-            return meta["partitions"]
+            for _ in range(150):
+                (meta,) = await admin.describe_topics([topics.raw])
+                if meta["partitions"]:
+                    return meta["partitions"]
+                await asyncio.sleep(0.2)
+            return []
         finally:
             await admin.close()
 
