@@ -92,11 +92,11 @@ class Outcome:
     value: dict[str, Any]
     error_code: str | None = None
     edits: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    serialized: bytes | None = field(default=None, repr=False)
 
     def value_bytes(self) -> bytes:
-        """The serialized value (JSON, UTF-8)."""
-        return orjson.dumps(self.value)
+        """The serialized value (JSON, UTF-8), serialized once."""
+        return self.serialized if self.serialized is not None else orjson.dumps(self.value)
 
 
 def repair_text(text: str, fixers: Sequence[Fixer] = FIXERS) -> Repair:
@@ -286,8 +286,9 @@ def process_message(
     try:
         post, encoding = parse_post(value, limits)
         event = build_event(post, encoding, eid)
-        orjson.dumps(event)  # fail here, inside the guard, if anything is unserializable
-        return Outcome("clean", post["id"].encode("utf-8"), event, edits=len(event["edits"]))
+        data = orjson.dumps(event)  # inside the guard: an unserializable event is dead-lettered
+        key = post["id"].encode("utf-8")
+        return Outcome("clean", key, event, edits=len(event["edits"]), serialized=data)
     except InputError as exc:
         record = dead_letter(exc.code, exc.message, value, key, origin, eid)
         return Outcome("dlq", key, record, error_code=exc.code)
