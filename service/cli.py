@@ -112,7 +112,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from service.logs import configure
 
     configure(settings.log_level)
-    log.info("starting worker", extra={"settings": settings.redacted()})
+    log.info("starting worker", extra={"settings": settings.redacted(),
+                                       "pipeline_processes": settings.pipeline_processes})
     worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True,
                           redirect_stdouts=False, logging_config=app.conf.logging_config)
     worker.execute_from_commandline()

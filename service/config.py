@@ -34,6 +34,45 @@ def _nonnegative_int(text: str) -> int:
     return value
 
 
+def _processes(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _nonnegative_int(text)
+    except ValueError:
+        raise ValueError("must be auto, 0 or a positive integer") from None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its affinity, capped by a cgroup CPU quota (containers)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota()
+    if quota is not None:
+        count = min(count, max(1, int(quota + 0.5)))
+    return max(1, count)
+
+
+def _cgroup_cpu_quota() -> float | None:
+    """The container's CPU limit in CPUs (cgroup v2 ``cpu.max`` or v1 CFS), None if unlimited."""
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
+            quota_us = int(f.read())
+        with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
+            period_us = int(f.read())
+        return None if quota_us <= 0 else quota_us / period_us
+    except (OSError, ValueError):
+        return None
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -98,11 +137,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("group_id", "QINGLIU_GROUP_ID", "--group-id", str, "qingliu",
             "consumer group / Faust app id; workers with the same id share partitions", metavar="ID"),
     Setting("concurrency", "QINGLIU_CONCURRENCY", "--concurrency", _positive_int, 4,
-            "agent instances per worker process (overlap publishing with processing)", metavar="N"),
-    Setting("processes", "QINGLIU_PROCESSES", "--processes", _nonnegative_int, 0,
-            "pipeline child processes per worker (0: in the event loop); N > 0 uses N more cores "
-            "and keeps up to 128*N messages in flight (per-key order is then not kept)",
-            metavar="N"),
+            "at_least_once: batches in flight per worker (published or in the child processes "
+            "while the next batch is read)", metavar="N"),
+    Setting("processes", "QINGLIU_PROCESSES", "--processes", _processes, "auto",
+            "pipeline child processes per worker: 0 runs the pipeline in the event loop; N > 0 "
+            "uses N more cores (batches in flight may then be published out of order); auto "
+            "(default): one per usable CPU beyond the first (container CPU limits count), 0 "
+            "under exactly_once, which processes one message at a time", metavar="N|auto"),
     Setting("processing_guarantee", "QINGLIU_PROCESSING_GUARANTEE", "--processing-guarantee",
             _choice(GUARANTEES), "at_least_once",
             "at_least_once, or exactly_once (Kafka transactions; needs Apache Kafka)"),
@@ -159,7 +200,7 @@ class Settings:
     topic_dlq: str = "posts.dlq"
     group_id: str = "qingliu"
     concurrency: int = 4
-    processes: int = 0
+    processes: int | str = "auto"
     processing_guarantee: str = "at_least_once"
     max_bytes: int = 1 << 20
     web_host: str = "127.0.0.1"
@@ -175,6 +216,15 @@ class Settings:
     ssl_cafile: str = ""
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
+
+    @property
+    def pipeline_processes(self) -> int:
+        """``processes`` resolved: the number of pipeline child processes to start."""
+        if self.processes != "auto":
+            return int(self.processes)
+        if self.processing_guarantee == "exactly_once":
+            return 0
+        return usable_cpus() - 1
 
     @property
     def bootstrap(self) -> str:

@@ -60,6 +60,10 @@ class Metrics:
         self.latency = Histogram("qingliu_end_to_end_seconds",
                                  "Raw message timestamp to outcome published",
                                  buckets=LATENCY_BUCKETS, registry=r)
+        self.batch_size = Histogram("qingliu_batch_messages",
+                                    "Messages processed and published together (at_least_once)",
+                                    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+                                    registry=r)
         for code in ERROR_CODES:
             self.dead_lettered.labels(code=code)
         self._lag: _LagCollector | None = None

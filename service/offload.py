@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from service.pipeline import Limits, Origin, Outcome, process_message
+from service.pipeline import Limits, Origin, Outcome, process_message, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,7 @@ def process_chunk(items: list[tuple[bytes | None, bytes | None, Origin]], limits
 def _warm_up() -> None:
     """Load dictionaries and models once per child, before the first chunk."""
     try:
-        from service import samples
-
-        for post in samples.demo_posts() + samples.make_posts(3):
-            process_message(post)
+        warm_up()
     except Exception:  # pragma: no cover - warming up is best effort
         process_message(b'{"id": "warm-up", "text": "\\u670d\\u52a1"}')
 
@@ -110,14 +107,24 @@ class Offload:
         pings = [loop.run_in_executor(self._pool, _ping, 0.2) for _ in range(self.processes * 2)]
         await asyncio.wait_for(asyncio.gather(*pings), timeout)
 
-    async def process(self, value: bytes | None, key: bytes | None, origin: Origin) -> Result:
-        """The result for one message (queued, processed in a child with others)."""
+    def submit(self, value: bytes | None, key: bytes | None, origin: Origin
+               ) -> asyncio.Future[Result]:
+        """Queue one message; the future gets its result (processed in a child with others)."""
         self.start()
         assert self._wake is not None
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._pending.append((value, key, origin, future))
         self._wake.set()
-        return await future
+        return future
+
+    async def process(self, value: bytes | None, key: bytes | None, origin: Origin) -> Result:
+        """The result for one message (queued, processed in a child with others)."""
+        return await self.submit(value, key, origin)
+
+    async def process_many(self, items: list[tuple[bytes | None, bytes | None, Origin]]
+                           ) -> list[Result]:
+        """The results for ``(value, key, origin)`` items, in order (chunked across children)."""
+        return list(await asyncio.gather(*(self.submit(*item) for item in items)))
 
     async def _dispatch(self) -> None:
         assert self._wake is not None and self._slots is not None

@@ -299,6 +299,19 @@ def process_message(
         return Outcome("dlq", key, record, error_code="internal_error")
 
 
+def warm_up() -> None:
+    """Load every lexicon and model now, so that the first message is not the slow one.
+
+    Workers call this before they consume (the tokenizer and the language model alone take
+    about a second to load lazily); batch runs call it before timing anything.
+    """
+    from service import samples, tagging
+
+    tagging.warm_up()
+    for post in samples.demo_posts() + samples.make_posts(3):
+        process_message(post)
+
+
 def _now_iso() -> str:
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"

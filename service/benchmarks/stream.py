@@ -43,9 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partitions", type=int, default=6, metavar="N")
     parser.add_argument("--concurrency", type=int, default=None, metavar="N",
                         help="agent concurrency (default: QINGLIU_CONCURRENCY or 4)")
-    parser.add_argument("--processes", default="0,2", metavar="N[,N…]",
-                        help="QINGLIU_PROCESSES values to measure, comma-separated (default 0,2: "
-                        "the pipeline in the event loop, then in 2 child processes)")
+    parser.add_argument("--processes", default="0,auto", metavar="N[,N…]",
+                        help="QINGLIU_PROCESSES values to measure, comma-separated (default "
+                        "0,auto: the pipeline in the event loop, then the worker's default)")
+    parser.add_argument("--no-stub", dest="stub", action="store_false",
+                        help="skip the phase with the pipeline stubbed out (which measures what "
+                        "Kafka and Faust alone cost per message)")
+    parser.add_argument("--rounds", type=int, default=3, metavar="N",
+                        help="measure each configuration N times, alternating with batch runs "
+                        "(default 3; the table shows medians)")
     parser.add_argument("--timeout", type=float, default=300.0, metavar="S",
                         help="give up a phase after S seconds")
 
@@ -157,8 +163,8 @@ async def _input_timestamps(bootstrap: str, topic: str) -> dict[bytes, int]:
 
 
 def _start_worker(url: str, names: dict[str, str], group: str, guarantee: str,
-                  concurrency: int | None, processes: int, log_path: str
-                  ) -> subprocess.Popen[bytes]:
+                  concurrency: int | None, processes: int | str, log_path: str,
+                  stub: bool = False) -> subprocess.Popen[bytes]:
     from service.broker import free_port
 
     env = dict(os.environ)
@@ -172,9 +178,32 @@ def _start_worker(url: str, names: dict[str, str], group: str, guarantee: str,
     })
     if concurrency:
         env["QINGLIU_CONCURRENCY"] = str(concurrency)
+    module = "service.benchmarks.stream" if stub else "service.cli"
+    if stub:
+        env["QINGLIU_PROCESSES"] = "0"
     log_file = open(log_path, "ab")
-    return subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env,
+    return subprocess.Popen([sys.executable, "-m", module, "worker"], env=env,
                             stdout=log_file, stderr=subprocess.STDOUT)
+
+
+def _stub_process(value: bytes | None, key: bytes | None = None, origin: Any = None,
+                  limits: Any = None) -> Any:
+    """Stands in for process_message in a stub worker: the raw value is the 'clean event'."""
+    from service.pipeline import Outcome
+
+    return Outcome("clean", key, {}, serialized=value or b"{}")
+
+
+def stub_worker() -> int:
+    """``qingliu worker`` with the pipeline replaced by :func:`_stub_process`.
+
+    What such a worker spends per message is the cost of Kafka and Faust alone.
+    """
+    import service.app
+    from service.cli import main
+
+    service.app.process_message = _stub_process  # type: ignore[assignment]
+    return main(["worker"])
 
 
 def stop_worker(process: subprocess.Popen[bytes], grace: float = 30) -> None:
@@ -188,8 +217,8 @@ def stop_worker(process: subprocess.Popen[bytes], grace: float = 30) -> None:
             process.wait()
 
 
-async def measure(url: str, guarantee: str, processes: int, args: argparse.Namespace,
-                  posts: list[bytes]) -> dict[str, Any]:
+async def measure(url: str, guarantee: str, processes: int | str, args: argparse.Namespace,
+                  posts: list[bytes], stub: bool = False) -> dict[str, Any]:
     """Backlog throughput and paced latency for one guarantee on the broker at ``url``."""
     from service import contracts
     from service.config import Settings
@@ -204,7 +233,7 @@ async def measure(url: str, guarantee: str, processes: int, args: argparse.Names
     await _produce(bootstrap, names["raw"], posts, None)
     log_path = os.path.join(tempfile.gettempdir(), f"qingliu-bench-worker-{run}.log")
     worker = _start_worker(url, names, f"bench-{run}", guarantee, args.concurrency, processes,
-                           log_path)
+                           log_path, stub)
     try:
         isolation = "read_committed" if guarantee == "exactly_once" else "read_uncommitted"
         import psutil
@@ -246,50 +275,105 @@ def _broker(kind: str) -> Any:
         yield url
 
 
+def _batch(posts: list[bytes]) -> tuple[float, float]:
+    cpu: list[float] = []
+    return batch_rate(posts, cpu), cpu[0]
+
+
+def _processes(text: str) -> int | str:
+    text = text.strip().lower()
+    if text == "auto":
+        return text
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _resolved(processes: int | str, guarantee: str) -> str:
+    from service.config import Settings
+
+    if processes != "auto":
+        return str(processes)
+    count = Settings(processes="auto", processing_guarantee=guarantee).pipeline_processes
+    return f"auto ({count})"
+
+
 def run(args: argparse.Namespace) -> int:
     """Print stream vs batch throughput and the stream's latency percentiles."""
     from service.samples import make_posts
 
     posts = make_posts(args.posts, prefix="bench")
-    batch_cpu: list[float] = []
-    batch = batch_rate(posts, batch_cpu)
     guarantees = (["at_least_once", "exactly_once"] if args.guarantee == "both"
                   else [args.guarantee])
     try:
-        counts = [int(n) for n in str(args.processes).split(",") if n.strip()]
+        counts = [_processes(n) for n in str(args.processes).split(",") if n.strip()]
     except ValueError:
-        print("--processes takes comma-separated integers, e.g. 0,2", file=sys.stderr)
+        print("--processes takes comma-separated integers or auto, e.g. 0,auto", file=sys.stderr)
         return 2
-    results: dict[str, dict[str, Any]] = {}
+    # Batch runs alternate with the stream phases, and each phase is compared with the mean of
+    # the batch runs on either side of it: this machine's speed drifts by tens of percent within
+    # minutes, which a single baseline run would put into the ratio.  Each configuration is
+    # measured ``--rounds`` times; the table shows medians.
+    batches: list[tuple[float, float]] = [_batch(posts)]
+    results: dict[str, list[dict[str, Any]]] = {}
     with _broker(args.broker) as url:
-        for guarantee in guarantees:
-            for processes in counts:
-                label = f"stream {guarantee}, processes={processes}"
-                if guarantee == "exactly_once" and args.broker == "embedded":
-                    results[label] = {"error": "the embedded broker (Tansu) has no "
-                                               "transactions; use --broker kafka or a URL"}
-                    continue
-                results[label] = asyncio.run(measure(url, guarantee, processes, args, posts))
+        for _ in range(args.rounds):
+            for guarantee in guarantees:
+                for processes in counts:
+                    label = f"stream {guarantee}, processes={_resolved(processes, guarantee)}"
+                    if guarantee == "exactly_once" and args.broker == "embedded":
+                        results[label] = [{"error": "the embedded broker (Tansu) has no "
+                                                    "transactions; use --broker kafka or a URL"}]
+                        continue
+                    result = asyncio.run(measure(url, guarantee, processes, args, posts))
+                    batches.append(_batch(posts))
+                    result["ratio"] = result.get("throughput", 0) / (
+                        (batches[-2][0] + batches[-1][0]) / 2)
+                    results.setdefault(label, []).append(result)
+            if args.stub:
+                label = f"stream {guarantees[0]}, pipeline stubbed"
+                result = asyncio.run(measure(url, guarantees[0], 0, args, posts, stub=True))
+                batches.append(_batch(posts))
+                result["ratio"] = result.get("throughput", 0) / (
+                    (batches[-2][0] + batches[-1][0]) / 2)
+                results.setdefault(label, []).append(result)
+    batch = median([rate for rate, _ in batches])
+    batch_cpu = median([cpu for _, cpu in batches])
     sizes = sorted(len(p) for p in posts)
     print(f"posts: {len(posts)} (backlog; median {sizes[len(sizes) // 2]} bytes), "
           f"{args.latency_posts} (latency); broker: {args.broker}; partitions: "
-          f"{args.partitions}; cpus: {os.cpu_count()}")
+          f"{args.partitions}; cpus: {os.cpu_count()}; rounds: {args.rounds}")
     print(f"{'mode':40} {'posts/s':>10} {'vs batch':>9} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'CPU ms/post':>12}")
     print(f"{'qingliu process (batch, baseline)':40} {batch:10,.0f} {1:9.2f} {'':8} {'':8} "
-          f"{batch_cpu[0] * 1000:12.3f}")
+          f"{batch_cpu * 1000:12.3f}   (runs: "
+          f"{', '.join(f'{rate:,.0f}' for rate, _ in batches)})")
     status = 0
-    for label, result in results.items():
-        if "error" in result:
-            print(f"{label:40} skipped: {result['error']}")
+    for label, rounds in results.items():
+        failed = [result["error"] for result in rounds if "error" in result]
+        if failed:
+            print(f"{label:40} skipped: {failed[0]}")
             if "exactly_once" not in label or args.guarantee == "exactly_once":
                 status = 1
             continue
-        cpu_text = (f"{result['cpu_per_post'] * 1000:12.3f}" if result.get("cpu_per_post")
-                    else f"{'?':>12}")
-        print(f"{label:40} {result['throughput']:10,.0f} {result['throughput'] / batch:9.2f} "
-              f"{result['p50'] * 1000:8.1f} {result['p99'] * 1000:8.1f} {cpu_text}"
-              f"   (latency at {result['rate']:,.0f} posts/s, n={result['latency_n']})")
+        cpus = [result["cpu_per_post"] for result in rounds if result.get("cpu_per_post")]
+        cpu_text = f"{median(cpus) * 1000:12.3f}" if cpus else f"{'?':>12}"
+        ratios = [result["ratio"] for result in rounds]
+        print(f"{label:40} {median([r['throughput'] for r in rounds]):10,.0f} "
+              f"{median(ratios):9.2f} {median([r['p50'] for r in rounds]) * 1000:8.1f} "
+              f"{median([r['p99'] for r in rounds]) * 1000:8.1f} {cpu_text}"
+              f"   (ratios {', '.join(f'{ratio:.2f}' for ratio in ratios)}; latency at "
+              f"{rounds[0]['rate']:,.0f} posts/s, n={rounds[0]['latency_n']})")
+    print("vs batch: each stream phase against the mean of the batch runs just before and after "
+          "it; medians over the rounds.")
     print("CPU ms/post: the worker process and its children between the first and last outcome"
-          " (robust to a busy machine; wall-clock posts/s is not)")
+          " (not wall-clock; children count too)")
+    if args.stub:
+        print("pipeline stubbed: the worker passes each raw post through as its outcome, so its "
+              "CPU ms/post is what Kafka and Faust cost per message (compare the batch row's)")
     return status
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["worker"]:
+    sys.exit(stub_worker())

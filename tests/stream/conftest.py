@@ -55,6 +55,7 @@ def fresh_settings(broker: EmbeddedBroker, tmp_path: Any, **changes: Any) -> Set
         broker=broker.url, topic_raw=f"t{run}.raw", topic_clean=f"t{run}.clean",
         topic_dlq=f"t{run}.dlq", group_id=f"g{run}", web_port=free_port(),
         data_dir=str(tmp_path / f"faust-{run}"), partitions=4, log_level="warning",
+        processes=0,  # the pipeline in the loop (tests patch it); child processes: test_stream_offload
     )
     return base.replace(**changes)
 

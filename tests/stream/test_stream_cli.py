@@ -190,10 +190,16 @@ def test_dev_demo_streams_the_samples():
 
 @pytest.mark.integration
 def test_bench_stream_smoke(capsys):
-    assert cli.main(["bench", "stream", "--posts", "60", "--latency-posts", "20", "--processes", "0",
-                     "--rate", "50", "--partitions", "2", "--timeout", "90"]) == 0
+    assert cli.main(["bench", "stream", "--posts", "60", "--latency-posts", "20",
+                     "--processes", "auto", "--rounds", "2", "--rate", "50",
+                     "--partitions", "2", "--timeout", "90"]) == 0
     out = capsys.readouterr().out
-    assert "stream at_least_once" in out and "qingliu process" in out
+    assert "qingliu process" in out and "rounds: 2" in out
+    rows = [line for line in out.splitlines() if line.startswith("stream at_least_once")]
+    assert len(rows) == 2 and all(row.count("ratios") == 1 for row in rows)
+    assert "processes=auto (" in rows[0] and "pipeline stubbed" in rows[1]
+    assert all(len(row.split("ratios ")[1].split(";")[0].split(", ")) == 2 for row in rows)
+    assert float(rows[1].split()[4].replace(",", "")) > 0  # the stub worker's posts/s
 
 
 @given(st.binary(max_size=200))

@@ -114,3 +114,40 @@ def test_faust_credentials_match_the_aiokafka_settings(protocol):
         assert auth["sasl_mechanism"] == "SCRAM-SHA-256"
         assert auth["sasl_plain_username"] == "u" and auth["sasl_plain_password"] == "p"
         assert "p" not in repr(creds)
+
+
+def test_processes_auto_resolves_from_usable_cpus(monkeypatch):
+    assert config.load({}, environ={}).processes == "auto"
+    monkeypatch.setattr(config, "usable_cpus", lambda: 4)
+    assert config.Settings().pipeline_processes == 3
+    assert config.Settings(processing_guarantee="exactly_once").pipeline_processes == 0
+    assert config.load({}, environ={"QINGLIU_PROCESSES": "2"}).pipeline_processes == 2
+    assert config.load({}, environ={"QINGLIU_PROCESSES": "AUTO"}).pipeline_processes == 3
+    monkeypatch.setattr(config, "usable_cpus", lambda: 1)
+    assert config.Settings().pipeline_processes == 0
+    with pytest.raises(ConfigError, match="QINGLIU_PROCESSES.*auto"):
+        config.load({}, environ={"QINGLIU_PROCESSES": "-1"})
+
+
+@pytest.mark.parametrize(("cpu_max", "affinity", "expected"), [
+    ("max 100000\n", 8, 8), ("200000 100000\n", 8, 2), ("150000 100000\n", 8, 2),
+    ("50000 100000\n", 8, 1), ("400000 100000\n", 2, 2), (None, 3, 3),
+])
+def test_usable_cpus_honours_a_container_cpu_limit(monkeypatch, tmp_path, cpu_max, affinity,
+                                                   expected):
+    import builtins
+
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path).startswith("/sys/fs/cgroup/"):
+            if cpu_max is None or not str(path).endswith("cpu.max"):
+                raise FileNotFoundError(path)
+            target = tmp_path / "cpu.max"
+            target.write_text(cpu_max)
+            return real_open(target, *args, **kwargs)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: set(range(affinity)))
+    assert config.usable_cpus() == expected

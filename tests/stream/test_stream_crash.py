@@ -20,7 +20,7 @@ from .conftest import consume, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TOTAL = 4000
+TOTAL = 12000
 
 
 def start_worker(settings, log_path):
@@ -56,7 +56,7 @@ async def test_kill_9_mid_stream_loses_nothing(settings, tmp_path, record_proper
             assert loop.time() < deadline, "worker produced no output"
             await asyncio.sleep(0.2)
             seen = await count_outcomes(settings)
-        await asyncio.sleep(1.5)  # let it commit some offsets first
+        await asyncio.sleep(1.0)  # let it commit some offsets first
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         at_kill = await count_outcomes(settings)
