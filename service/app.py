@@ -4,12 +4,13 @@ Every consumed message yields exactly one outcome, a clean event (``topic_clean`
 or a dead-letter record (``topic_dlq``, key = the raw key).  The web server serves only
 ``/healthz``, ``/readyz`` and ``/metrics``.
 
-Per-message cost is what limits a stream worker, so under at_least_once the agent works in
-batches: the messages already fetched (up to :data:`BATCH_MAX_MESSAGES`) are processed together,
-their outcomes go out as one record batch per output partition (:mod:`service.publisher`), and
-they are acked once the broker has acknowledged them; ``QINGLIU_CONCURRENCY`` batches may be in
-flight while the next is read.  Faust's fetch loop is replaced by one that hands the conductor a
-whole fetch without a task per record.  Exactly-once processes one message at a time, in order.
+Per-message cost is what limits a stream worker, so the agent works in batches: the messages
+already fetched (up to :data:`BATCH_MAX_MESSAGES`) are processed together and their outcomes go
+out as one record batch per output partition (:mod:`service.publisher`).  at_least_once acks them
+once the broker has acknowledged them, with ``QINGLIU_CONCURRENCY`` batches in flight while the
+next is read; exactly_once hands each batch to the transactions of its input partitions, one
+batch at a time, in order.  Faust's fetch loop is replaced by one that hands the conductor a
+whole fetch without a task per record.
 
 Two Faust defaults are wrong for this service and are fixed here: the consumer's hard-coded
 ``fetch_max_wait_ms=1500`` (a broker that honours it adds up to 1.5 s to every idle fetch; we use
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import tempfile
 import time
@@ -55,6 +57,7 @@ MAX_REQUEST_BYTES = 16 << 20  # a dead letter of a too-large post carries it bas
 PRODUCER_BATCH_BYTES = 1 << 20  # aiokafka waits for a full batch to be acked before the next
 PUBLISH_RETRY_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 DRAIN_YIELD_EVERY = 500  # records handed to the agent between trips through the event loop
+STOP_DRAIN_S = 10.0  # on stop, how long batches being published may take before the last commit
 BATCH_MAX_MESSAGES = 100  # at_least_once: messages processed and published together at most
 
 
@@ -195,6 +198,14 @@ class _Consumer(faust_aiokafka.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
+    async def on_stop(self) -> None:
+        """Let the batches being published be acked first: the final commit then covers them."""
+        in_flight = getattr(self.app, "batches_in_flight", None)
+        if in_flight:
+            log.info("stopping: waiting for %d batches being published", len(in_flight))
+            await asyncio.wait(list(in_flight), timeout=STOP_DRAIN_S)
+        await super().on_stop()
+
     async def on_partitions_revoked(self, revoked: set[Any]) -> None:
         # Faust forgets the acks of revoked partitions and the consumer then resumes every
         # partition it keeps from its committed offset: commit each transaction together with
@@ -230,6 +241,7 @@ class QingliuApp(faust.App):
     settings: Settings
     offload: Offload | None = None
     commit_barrier: CommitBarrier | None = None
+    batches_in_flight: set[asyncio.Future[None]]
 
     async def on_start(self) -> None:
         """Wait for the broker (answering probes meanwhile), warm up, then start Faust."""
@@ -401,6 +413,7 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
         logging_config=_logging_config(settings.log_level),
     )
     app.settings = settings
+    app.batches_in_flight = set()
     app.metrics = metrics = Metrics()
     metrics.watch_lag(app.lag)
     limits = Limits(max_bytes=settings.max_bytes)
@@ -417,6 +430,11 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
             log.error("delivery to %s failed: %r", topic,
                       None if future.cancelled() else future.exception())
 
+    def transactional_id(origin: Origin) -> str:
+        """The transaction that commits ``origin``'s offset (exactly_once)."""
+        group = app.assignor.group_for_topic(origin.topic)
+        return f"{app.conf.id}-{group}-{origin.partition}"
+
     async def send(topic: str, key: bytes | None, value: bytes, origin: Origin
                    ) -> asyncio.Future[Any]:
         # The producer directly (not Topic.send), without Faust's per-message FutureMessage
@@ -424,10 +442,8 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
         # of its *input* partition (the one whose offsets that transaction commits); Faust's own
         # routing keys transactions by the output topic, which its assignor does not know.
         if app.in_transaction:
-            group = app.assignor.group_for_topic(origin.topic)
-            transactional_id = f"{app.conf.id}-{group}-{origin.partition}"
             future = await app.producer.send(topic, key, value, None, None, None,
-                                             transactional_id=transactional_id)
+                                             transactional_id=transactional_id(origin))
         else:
             producer = await app.maybe_start_producer()
             future = await producer.send(topic, key, value, None, None, None)
@@ -515,17 +531,26 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
                      origin.offset, result.error_code)
         return result
 
-    async def handle(event: Any) -> None:
-        """Process one event and publish its outcome (exactly_once: in order, one at a time)."""
-        message = event.message
-        metrics.consumed.inc()
-        origin = origin_of(message)
+    async def process_batch(messages: list[Any], origins: list[Origin]) -> list[Result]:
+        """The outcomes of a batch: in the event loop, or in the child processes."""
+        if offload is None:
+            results = []
+            for message, origin in zip(messages, origins, strict=True):
+                started = time.perf_counter()
+                results.append(process_here(message, origin))
+                metrics.processing.observe(time.perf_counter() - started)
+            return results
         started = time.perf_counter()
-        result = process_here(message, origin)
-        metrics.processing.observe(time.perf_counter() - started)
-        await publish(result, origin, message.value)
-        if message.timestamp:
-            metrics.latency.observe(max(0.0, time.time() - message.timestamp))
+        results = await offload.process_many(
+            [(message.value, message.key, origin)
+             for message, origin in zip(messages, origins, strict=True)])
+        elapsed = time.perf_counter() - started
+        for result, origin in zip(results, origins, strict=True):
+            metrics.processing.observe(elapsed)
+            if result.kind == "dlq":
+                log.info("dead-lettered %s:%s@%s: %s", origin.topic, origin.partition,
+                         origin.offset, result.error_code)
+        return results
 
     async def publish_batch(results: list[Result], origins: list[Origin],
                             raws: list[bytes | None]) -> None:
@@ -559,39 +584,78 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
             else:
                 account(result)
 
+    async def publish_transactional(results: list[Result], origins: list[Origin],
+                                    raws: list[bytes | None]) -> None:
+        """Hand each outcome to the transaction of its input partition, in record batches.
+
+        That transaction commits the input's offset, so outcome and offset commit together.
+        The transaction's commit flushes the batches.  What a transaction's producer refuses is
+        published message by message instead (retrying, dead-lettering what never fits).
+        """
+        producer = app.producer
+        by_transaction: dict[str, list[int]] = {}
+        for index, origin in enumerate(origins):
+            by_transaction.setdefault(transactional_id(origin), []).append(index)
+        again: list[int] = []
+        for tid, indexes in by_transaction.items():
+            kafka = producer._transaction_producers.get(tid)
+            if kafka is None:
+                again.extend(indexes)
+                continue
+            records = [(topics[results[i].kind], results[i].key, results[i].value)
+                       for i in indexes]
+            try:
+                async with producer._trn_locks[tid]:
+                    deliveries = await send_many(kafka, records)
+            except Exception as exc:
+                metrics.publish_errors.inc()
+                log.warning("transaction %s refused a batch of %d (%r); publishing one by one",
+                            tid, len(records), exc)
+                again.extend(indexes)
+                continue
+            for delivery in deliveries:
+                future = delivery.future
+                failed = (future is not None and future.done()
+                          and (future.cancelled() or future.exception() is not None))
+                for j in delivery.indexes:
+                    if failed:
+                        again.append(indexes[j])
+                    else:
+                        account(results[indexes[j]])
+        for index in sorted(again):
+            await publish(results[index], origins[index], raws[index])
+
     exactly_once = settings.processing_guarantee == "exactly_once"
     barrier = app.commit_barrier = CommitBarrier() if exactly_once else None
-    if exactly_once and (settings.concurrency > 1 or offload is not None):
-        log.info("exactly_once: processing in order, one message at a time")
 
-    async def handle_then_ack(stream: Any, event: Any) -> None:
-        # Ack only once the outcome is published: offsets commit only up to contiguous acks.
+    async def handle_transactionally(stream: Any, batch: list[Any]) -> None:
+        """exactly_once: process a batch, publish it into the transactions, ack it; in order."""
         assert barrier is not None
-        async with barrier.publishing(event.message.generation_id) as current:
-            if not current:
-                message = event.message
-                log.info("dropping %s:%s@%s fetched before its partition was revoked",
-                         message.topic, message.partition, message.offset)
-                return
-            await handle(event)
-            await stream.ack(event)
+        for generation, run in itertools.groupby(batch, lambda e: e.message.generation_id):
+            events = list(run)
+            messages = [event.message for event in events]
+            origins = [origin_of(message) for message in messages]
+            results = await process_batch(messages, origins)
+            async with barrier.publishing(generation) as current:
+                if not current:
+                    log.info("dropping %d messages of %s fetched before their partitions were "
+                             "revoked", len(events), messages[0].topic)
+                    continue
+                await publish_transactional(results, origins,
+                                            [message.value for message in messages])
+                for event in events:
+                    await stream.ack(event)
+            now = time.time()
+            for message in messages:
+                if message.timestamp:
+                    metrics.latency.observe(max(0.0, now - message.timestamp))
 
     async def finish_batch(stream: Any, events: list[Any], origins: list[Origin],
                            results: list[Result] | None) -> None:
         """Process (in the child processes) if not done yet, publish, then ack the batch."""
         messages = [event.message for event in events]
         if results is None:
-            assert offload is not None
-            started = time.perf_counter()
-            results = await offload.process_many(
-                [(message.value, message.key, origin)
-                 for message, origin in zip(messages, origins, strict=True)])
-            elapsed = time.perf_counter() - started
-            for result, origin in zip(results, origins, strict=True):
-                metrics.processing.observe(elapsed)
-                if result.kind == "dlq":
-                    log.info("dead-lettered %s:%s@%s: %s", origin.topic, origin.partition,
-                             origin.offset, result.error_code)
+            results = await process_batch(messages, origins)
         await publish_batch(results, origins, [message.value for message in messages])
         now = time.time()
         for event, message in zip(events, messages, strict=True):
@@ -602,19 +666,15 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
     async def clean_posts(stream: Any) -> None:
         """Consume ``posts.raw``; publish each message's outcome, then ack it.
 
-        at_least_once: the messages already fetched (up to :data:`BATCH_MAX_MESSAGES`) are
-        processed together and their outcomes published as one record batch per partition;
-        up to ``QINGLIU_CONCURRENCY`` batches await their acks (or their child processes)
-        while the next is read.  exactly_once: one message at a time, in order.
+        The messages already fetched (up to :data:`BATCH_MAX_MESSAGES`) are processed together
+        and their outcomes published as record batches.  at_least_once: up to
+        ``QINGLIU_CONCURRENCY`` batches await the broker's acks (or their child processes) while
+        the next is read.  exactly_once: one batch at a time, in order, into the transactions.
         """
         stream.enable_acks = False
-        if exactly_once:
-            async for event in stream.events():
-                await handle_then_ack(stream, event)
-            return
         queue = stream.channel.queue
         slots = asyncio.Semaphore(settings.concurrency)
-        tasks: set[asyncio.Future[None]] = set()
+        tasks = app.batches_in_flight
         events: list[Any] = []
 
         async def finish(batch: list[Any], origins: list[Origin],
@@ -637,21 +697,20 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
                 batch, events = events, []
                 metrics.consumed.inc(len(batch))
                 metrics.batch_size.observe(len(batch))
+                if exactly_once:
+                    await handle_transactionally(stream, batch)
+                    continue
                 origins = [origin_of(event.message) for event in batch]
                 results = None
-                if offload is None:
-                    results = []
-                    for event, origin in zip(batch, origins, strict=True):
-                        started = time.perf_counter()
-                        results.append(process_here(event.message, origin))
-                        metrics.processing.observe(time.perf_counter() - started)
+                if offload is None:  # CPU-bound here: the next batch can wait for it
+                    results = await process_batch([event.message for event in batch], origins)
                 await slots.acquire()
                 task = asyncio.ensure_future(finish(batch, origins, results))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
         finally:
             if tasks:  # stopping: let published batches be acked, so their offsets commit
-                done, pending = await asyncio.wait(list(tasks), timeout=10)
+                done, pending = await asyncio.wait(list(tasks), timeout=STOP_DRAIN_S)
                 for task in pending:
                     task.cancel()
 

@@ -143,7 +143,7 @@ SETTINGS: tuple[Setting, ...] = (
             "pipeline child processes per worker: 0 runs the pipeline in the event loop; N > 0 "
             "uses N more cores (batches in flight may then be published out of order); auto "
             "(default): one per usable CPU beyond the first (container CPU limits count), 0 "
-            "under exactly_once, which processes one message at a time", metavar="N|auto"),
+            "under exactly_once, which processes one batch at a time, in order", metavar="N|auto"),
     Setting("processing_guarantee", "QINGLIU_PROCESSING_GUARANTEE", "--processing-guarantee",
             _choice(GUARANTEES), "at_least_once",
             "at_least_once, or exactly_once (Kafka transactions; needs Apache Kafka)"),

@@ -36,8 +36,9 @@ async def send_many(producer: Any, records: Sequence[tuple[str, bytes | None, by
 
     Returns one :class:`Delivery` per batch sent; await each ``future`` for the broker's ack.
     ``indexes`` say which records each batch holds, so a caller can retry a failed batch's
-    records.  Raises what the producer raises when it cannot take a batch (nothing of that
-    batch was sent; earlier batches may have been).
+    records.  A large record the producer refuses (``send`` raising, e.g. too large) comes back
+    as a delivery whose future already holds the error.  Raises what the producer raises when it
+    cannot take a batch (nothing of that batch was sent; earlier batches may have been).
     """
     builders: dict[tuple[str, int], tuple[Any, Delivery]] = {}
     deliveries: list[Delivery] = []
@@ -48,7 +49,11 @@ async def send_many(producer: Any, records: Sequence[tuple[str, bytes | None, by
             await producer.client._wait_on_metadata(topic)
             known.add(topic)
         if len(value) > LARGE_RECORD_BYTES:
-            future = await producer.send(topic, value, key=key)
+            try:
+                future = await producer.send(topic, value, key=key)
+            except Exception as exc:  # e.g. too large: that record's delivery fails, not the call
+                future = asyncio.get_running_loop().create_future()
+                future.set_exception(exc)
             deliveries.append(Delivery(topic, None, [index], future))
             continue
         partition = partition_of(topic, None, key, value, key, value)
