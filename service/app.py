@@ -57,6 +57,7 @@ MAX_REQUEST_BYTES = 16 << 20  # a dead letter of a too-large post carries it bas
 PRODUCER_BATCH_BYTES = 1 << 20  # aiokafka waits for a full batch to be acked before the next
 PUBLISH_RETRY_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 DRAIN_YIELD_EVERY = 500  # records handed to the agent between trips through the event loop
+REVOKE_DRAIN_S = 4.0  # on revocation (within the rebalance timeout), the same for acks
 STOP_DRAIN_S = 10.0  # on stop, how long batches being published may take before the last commit
 BATCH_MAX_MESSAGES = 100  # at_least_once: messages processed and published together at most
 
@@ -211,6 +212,8 @@ class _Consumer(faust_aiokafka.Consumer):
         # partition it keeps from its committed offset: commit each transaction together with
         # the offsets of the outputs it holds *before* that, or a kept partition's outputs are
         # published again into the same open transaction and committed twice.
+        # at_least_once: the batches being published are acked first and their offsets
+        # committed, or whoever owns their partitions next publishes them again.
         barrier = getattr(self.app, "commit_barrier", None)
         if barrier is not None and not self.app.should_stop:
             async with barrier.committing(revoking_generation=self.app.consumer_generation_id):
@@ -218,6 +221,14 @@ class _Consumer(faust_aiokafka.Consumer):
                     await super().force_commit(None, start_new_transaction=True)
                 except Exception:
                     log.exception("commit before revoking %d partitions failed", len(revoked))
+        elif barrier is None and not self.app.should_stop:
+            in_flight = getattr(self.app, "batches_in_flight", None)
+            try:
+                if in_flight:
+                    await asyncio.wait(list(in_flight), timeout=REVOKE_DRAIN_S)
+                await super().force_commit(None)
+            except Exception:
+                log.exception("commit before revoking %d partitions failed", len(revoked))
         await super().on_partitions_revoked(revoked)
 
 
@@ -628,6 +639,14 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
     exactly_once = settings.processing_guarantee == "exactly_once"
     barrier = app.commit_barrier = CommitBarrier() if exactly_once else None
 
+    async def ack(stream: Any, events: list[Any]) -> None:
+        """Ack published events (offsets commit up to contiguous acks); observe their latency."""
+        now = time.time()
+        for event in events:
+            await stream.ack(event)
+            if event.message.timestamp:
+                metrics.latency.observe(max(0.0, now - event.message.timestamp))
+
     async def handle_transactionally(stream: Any, batch: list[Any]) -> None:
         """exactly_once: process a batch, publish it into the transactions, ack it; in order."""
         assert barrier is not None
@@ -643,12 +662,7 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
                     continue
                 await publish_transactional(results, origins,
                                             [message.value for message in messages])
-                for event in events:
-                    await stream.ack(event)
-            now = time.time()
-            for message in messages:
-                if message.timestamp:
-                    metrics.latency.observe(max(0.0, now - message.timestamp))
+                await ack(stream, events)
 
     async def finish_batch(stream: Any, events: list[Any], origins: list[Origin],
                            results: list[Result] | None) -> None:
@@ -657,11 +671,7 @@ def create_app(settings: Settings, *, data_dir: str | None = None) -> QingliuApp
         if results is None:
             results = await process_batch(messages, origins)
         await publish_batch(results, origins, [message.value for message in messages])
-        now = time.time()
-        for event, message in zip(events, messages, strict=True):
-            await stream.ack(event)  # only now: offsets commit up to contiguous acks
-            if message.timestamp:
-                metrics.latency.observe(max(0.0, now - message.timestamp))
+        await ack(stream, events)
 
     async def clean_posts(stream: Any) -> None:
         """Consume ``posts.raw``; publish each message's outcome, then ack it.
