@@ -199,12 +199,16 @@ class _Consumer(faust_aiokafka.Consumer):
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
 
-    async def on_stop(self) -> None:
-        """Let the batches being published be acked first: the final commit then covers them."""
+    async def _wait_for_batches(self, timeout: float, why: str) -> None:
+        """Wait (at most ``timeout`` s) until the batches being published have been acked."""
         in_flight = getattr(self.app, "batches_in_flight", None)
         if in_flight:
-            log.info("stopping: waiting for %d batches being published", len(in_flight))
-            await asyncio.wait(list(in_flight), timeout=STOP_DRAIN_S)
+            log.info("%s: waiting for %d batches being published", why, len(in_flight))
+            await asyncio.wait(list(in_flight), timeout=timeout)
+
+    async def on_stop(self) -> None:
+        """Let the batches being published be acked first: the final commit then covers them."""
+        await self._wait_for_batches(STOP_DRAIN_S, "stopping")
         await super().on_stop()
 
     async def on_partitions_revoked(self, revoked: set[Any]) -> None:
@@ -222,10 +226,8 @@ class _Consumer(faust_aiokafka.Consumer):
                 except Exception:
                     log.exception("commit before revoking %d partitions failed", len(revoked))
         elif barrier is None and not self.app.should_stop:
-            in_flight = getattr(self.app, "batches_in_flight", None)
             try:
-                if in_flight:
-                    await asyncio.wait(list(in_flight), timeout=REVOKE_DRAIN_S)
+                await self._wait_for_batches(REVOKE_DRAIN_S, "partitions revoked")
                 await super().force_commit(None)
             except Exception:
                 log.exception("commit before revoking %d partitions failed", len(revoked))
