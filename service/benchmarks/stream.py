@@ -318,26 +318,25 @@ def run(args: argparse.Namespace) -> int:
     batches: list[tuple[float, float]] = [_batch(posts)]
     results: dict[str, list[dict[str, Any]]] = {}
     with _broker(args.broker) as url:
+
+        def phase(label: str, guarantee: str, processes: int | str, stub: bool = False) -> None:
+            """Measure one stream phase, then a batch run; its ratio uses the runs around it."""
+            if guarantee == "exactly_once" and args.broker == "embedded":
+                results[label] = [{"error": "the embedded broker (Tansu) has no "
+                                            "transactions; use --broker kafka or a URL"}]
+                return
+            result = asyncio.run(measure(url, guarantee, processes, args, posts, stub=stub))
+            batches.append(_batch(posts))
+            result["ratio"] = result.get("throughput", 0) / ((batches[-2][0] + batches[-1][0]) / 2)
+            results.setdefault(label, []).append(result)
+
         for _ in range(args.rounds):
             for guarantee in guarantees:
                 for processes in counts:
-                    label = f"stream {guarantee}, processes={_resolved(processes, guarantee)}"
-                    if guarantee == "exactly_once" and args.broker == "embedded":
-                        results[label] = [{"error": "the embedded broker (Tansu) has no "
-                                                    "transactions; use --broker kafka or a URL"}]
-                        continue
-                    result = asyncio.run(measure(url, guarantee, processes, args, posts))
-                    batches.append(_batch(posts))
-                    result["ratio"] = result.get("throughput", 0) / (
-                        (batches[-2][0] + batches[-1][0]) / 2)
-                    results.setdefault(label, []).append(result)
+                    phase(f"stream {guarantee}, processes={_resolved(processes, guarantee)}",
+                          guarantee, processes)
             if args.stub:
-                label = f"stream {guarantees[0]}, pipeline stubbed"
-                result = asyncio.run(measure(url, guarantees[0], 0, args, posts, stub=True))
-                batches.append(_batch(posts))
-                result["ratio"] = result.get("throughput", 0) / (
-                    (batches[-2][0] + batches[-1][0]) / 2)
-                results.setdefault(label, []).append(result)
+                phase(f"stream {guarantees[0]}, pipeline stubbed", guarantees[0], 0, stub=True)
     batch = median([rate for rate, _ in batches])
     batch_cpu = median([cpu for _, cpu in batches])
     sizes = sorted(len(p) for p in posts)
