@@ -5,6 +5,13 @@ any text.  Reported: CER before and after restoration, the share of character er
 edits made on correct text (input characters that already matched the reference) and changed
 characters per 10,000 on correct text.  ``--orig`` may be omitted for clean text (reference =
 input).  Run: ``python -m service.spun.evaluate --spun A [--orig B] [--json]``.
+
+``--manifest M`` scores a whole evaluation collection instead: ``M`` is a JSON file listing sets
+``{name, kind: spun|clean, family, register, spun, orig, light?}`` (paths relative to ``M``; clean
+sets have only ``orig`` and must come through unchanged).  Every line is restored as its own post.
+Only aggregate figures are printed, per set and per family: share of character errors removed,
+changed characters per 10k on correct text, posts touched, posts detected (score ≥ 0.5) and the
+AUROC of the post score (the set's spun lines against every clean line of the manifest).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _SPAN = re.compile(r"⟦([^⟧]*)⟧")
@@ -128,9 +136,171 @@ def evaluate(spun_lines: list[str], ref_lines: list[str]) -> dict:
     }
 
 
+def auroc(positive: list[float], negative: list[float]) -> float | None:
+    """Probability that a positive scores above a negative (ties count half)."""
+    if not positive or not negative:
+        return None
+    ranked = sorted([(v, 1) for v in positive] + [(v, 0) for v in negative])
+    rank_sum = 0.0
+    i = 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mid = (i + j + 1) / 2  # 1-based average rank of the tie group
+        rank_sum += mid * sum(1 for k in range(i, j) if ranked[k][1])
+        i = j
+    n_pos, n_neg = len(positive), len(negative)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+@dataclass
+class SetScore:
+    """Aggregate figures of one set (or of several, summed)."""
+
+    posts: int = 0
+    chars: int = 0
+    errors_before: int = 0
+    errors_after: int = 0
+    correct_chars: int = 0
+    changed_correct: int = 0
+    touched: int = 0
+    detected: int = 0
+    scores: list[float] = field(default_factory=list)
+
+    def add(self, other: SetScore) -> None:
+        for name in (
+            "posts",
+            "chars",
+            "errors_before",
+            "errors_after",
+            "correct_chars",
+            "changed_correct",
+            "touched",
+            "detected",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.scores += other.scores
+
+    def figures(self, clean_scores: list[float] | None, kind: str) -> dict:
+        eb, ea = self.errors_before, self.errors_after
+        out = {
+            "posts": self.posts,
+            "chars": self.chars,
+            "errors_before": eb,
+            "errors_after": ea,
+            "errors_removed": round((eb - ea) / eb, 4) if eb else None,
+            "changed_per_10k_correct": round(
+                1e4 * self.changed_correct / max(self.correct_chars, 1), 3
+            ),
+            "posts_touched": self.touched,
+            "posts_detected": self.detected,
+        }
+        if kind == "spun" and clean_scores is not None:
+            value = auroc(self.scores, clean_scores)
+            out["auroc"] = None if value is None else round(value, 4)
+        return out
+
+
+def score_posts(spun_lines: list[str], ref_lines: list[str]) -> SetScore:
+    """Restore every line as its own post and sum the figures."""
+    from service import spun
+    from service.edits import apply_edits
+
+    total = SetScore()
+    for s, r in zip(spun_lines, ref_lines, strict=True):
+        result = spun.fix(s)
+        restored = apply_edits(s, result.edits) if result.edits else s
+        before, length = distance(s, r)
+        after, _ = distance(restored, r)
+        mask = correct_mask(s, r)
+        changed = 0
+        for e in result.edits:
+            span = mask[e.start : e.end]
+            if span and all(m is True for m in span):
+                changed += max(e.end - e.start, len(e.after))
+        total.posts += 1
+        total.chars += length
+        total.errors_before += before
+        total.errors_after += after
+        total.correct_chars += sum(1 for m in mask if m)
+        total.changed_correct += changed
+        total.touched += bool(result.edits)
+        total.detected += result.score >= 0.5
+        total.scores.append(result.score)
+    return total
+
+
+def evaluate_manifest(path: Path) -> dict:
+    """Per-set and per-family aggregate figures of the collection described by ``path``."""
+    manifest = json.loads(path.read_text("utf-8"))
+    sets = manifest["sets"] if isinstance(manifest, dict) else manifest
+    base = path.parent
+    scored: list[tuple[dict, SetScore]] = []
+    for item in sets:
+        orig = (base / item["orig"]).read_text("utf-8").rstrip("\n").split("\n")
+        if item.get("kind", "spun") == "spun":
+            spun_lines = (base / item["spun"]).read_text("utf-8").rstrip("\n").split("\n")
+            if len(spun_lines) != len(orig):
+                raise ValueError(f"set {item.get('name')}: line counts differ")
+        else:
+            spun_lines = orig
+        scored.append((item, score_posts(spun_lines, orig)))
+    clean_scores = [v for item, sc in scored if item.get("kind") == "clean" for v in sc.scores]
+    result: dict = {"sets": {}, "families": {}, "kinds": {}}
+    families: dict[str, tuple[str, SetScore]] = {}
+    kinds: dict[str, SetScore] = {}
+    for item, sc in scored:
+        kind = item.get("kind", "spun")
+        entry = sc.figures(clean_scores, kind)
+        entry.update({k: item[k] for k in ("kind", "family", "register", "light") if k in item})
+        result["sets"][item.get("name", item["orig"])] = entry
+        family = f"{kind}:{item.get('family', '-')}"
+        families.setdefault(family, (kind, SetScore()))[1].add(sc)
+        kinds.setdefault(kind, SetScore()).add(sc)
+    for family, (kind, sc) in families.items():
+        result["families"][family] = sc.figures(clean_scores, kind)
+    for kind, sc in kinds.items():
+        result["kinds"][kind] = sc.figures(clean_scores, kind)
+    return result
+
+
+def _print_manifest(result: dict) -> None:
+    columns = (
+        ("posts", "posts"),
+        ("errors_removed", "removed"),
+        ("changed_per_10k_correct", "chg/10k"),
+        ("posts_touched", "touched"),
+        ("posts_detected", "detected"),
+        ("auroc", "auroc"),
+    )
+    header = f"{'':34}" + "".join(f"{title:>10}" for _, title in columns)
+    for section in ("sets", "families", "kinds"):
+        print(section)
+        print(header)
+        for name, figures in result[section].items():
+            cells = []
+            for key, _ in columns:
+                value = figures.get(key)
+                if value is None:
+                    cells.append(f"{'-':>10}")
+                elif isinstance(value, float):
+                    cells.append(
+                        f"{value:>10.4f}" if key != "changed_per_10k_correct" else f"{value:>10.2f}"
+                    )
+                else:
+                    cells.append(f"{value:>10}")
+            print(f"  {name[:32]:32}" + "".join(cells))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qingliu eval spun``."""
-    parser.add_argument("--spun", type=Path, required=True, help="spun (input) text, UTF-8")
+    parser.add_argument("--spun", type=Path, help="spun (input) text, UTF-8")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        help="JSON list of sets (spun/clean, family, register); prints aggregate figures only",
+    )
     parser.add_argument(
         "--orig", type=Path, help="reference, line by line (⟦…⟧ accepts anything); default: input"
     )
@@ -142,6 +312,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; returns 0."""
+    if getattr(args, "manifest", None) is not None:
+        result = evaluate_manifest(args.manifest)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            _print_manifest(result)
+        return 0
+    if args.spun is None:
+        print("--spun or --manifest is required", file=sys.stderr)
+        return 2
     spun_lines = args.spun.read_text("utf-8").rstrip("\n").split("\n")
     ref_lines = (
         args.orig.read_text("utf-8").rstrip("\n").split("\n") if args.orig else list(spun_lines)
