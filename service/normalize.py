@@ -8,7 +8,7 @@ source character it came from):
    letters, ligatures, Kangxi radicals, compatibility ideographs), radicals supplement mapped,
    other variant digits (``❶``, ``➀``) to ASCII digits;
 3. lower case;
-4. Traditional → Simplified (OpenCC ``t2s``);
+4. Traditional → Simplified (:func:`to_simplified`: OpenCC ``t2s`` one character for one);
 5. separators, punctuation and symbols between two CJK characters removed
    (``加-微-信`` / ``加 微 信`` / ``加，微，信`` → ``加微信``).
 
@@ -24,7 +24,7 @@ from functools import cache
 
 from service.fixers import invisible, radicals
 
-__all__ = ["Normalized", "normalize"]
+__all__ = ["Normalized", "normalize", "to_simplified"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +53,38 @@ def _end(offsets: list[int]) -> int:
     return offsets[-1] + 1 if offsets else 0
 
 
-_CONVERTER = None
+# Characters OpenCC maps although they are also ordinary Simplified characters (乾县, 於 as a name).
+_KEEP_AS_IS = frozenset("乾於拚")
 
 
-def _t2s(text: str) -> str:
-    global _CONVERTER
-    if _CONVERTER is None:
-        import opencc
+@cache
+def _t2s_table() -> tuple[dict[int, str], frozenset[str]]:
+    """OpenCC ``t2s`` as a one-character-for-one table over the basic CJK block, and its keys."""
+    import opencc
 
-        _CONVERTER = opencc.OpenCC("t2s")
-    return _CONVERTER.convert(text)
+    converter = opencc.OpenCC("t2s")
+    chars = [chr(cp) for cp in range(0x4E00, 0xA000)]
+    simplified = converter.convert("\n".join(chars)).split("\n")
+    table = {
+        ord(t): s
+        for t, s in zip(chars, simplified, strict=True)
+        if len(s) == 1 and s != t and t not in _KEEP_AS_IS
+    }
+    return table, frozenset(chr(cp) for cp in table)
+
+
+def to_simplified(text: str) -> str:
+    """``text`` with Traditional-only characters replaced by their Simplified form.
+
+    The one Traditional → Simplified converter of the service (the matching form here and the
+    tagger both use it).  One character for one, so offsets into ``text`` stay valid; characters
+    that are also ordinary Simplified characters (乾, 於, 拚) are kept; ``text`` itself is
+    returned when nothing changes.
+    """
+    table, traditional = _t2s_table()
+    if traditional.isdisjoint(text):
+        return text
+    return text.translate(table)
 
 
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
@@ -122,14 +144,7 @@ def normalize(text: str) -> Normalized:
         pieces.append(text[position:])
         offsets.extend(range(position, len(text)))
     folded_text = "".join(pieces)
-    # Traditional → Simplified, keeping the character alignment.
-    if _CJK.search(folded_text):
-        converted = _t2s(folded_text)
-        if len(converted) != len(folded_text):
-            converted = "".join(
-                c if not _CJK.match(c) or len(t := _t2s(c)) != 1 else t for c in folded_text
-            )
-        folded_text = converted
+    folded_text = to_simplified(folded_text)  # one for one: the alignment is kept
     # Drop separators between two CJK characters.
     gaps = [
         match.span()

@@ -18,19 +18,24 @@ from typing import Any, Literal
 
 import orjson
 
-from service import __version__, spun
+from service import __version__, rules, spun
 from service.edits import Edit, apply_edits, compose
 from service.errors import InputError
 from service.fixers import Fixer, homoglyphs, invisible, mojibake, radicals, widths
-from service.fixers.decoding import decode_bytes
+from service.fixers.decoding import Decoded, decode_bytes
 from service.normalize import normalize
-from service.tagging import tag
+from service.tagging import Tags, tag
 
 log = logging.getLogger(__name__)
 
 CLEAN_SCHEMA = "qingliu.clean/1"
 DLQ_SCHEMA = "qingliu.dlq/1"
 DEFAULT_MAX_BYTES = 1 << 20
+# A clean event is at most EVENT_BYTES_FACTOR × max_bytes + EVENT_BYTES_SLACK bytes serialized
+# (text, original_text, normalized and the edits each hold about one copy of the post); a post
+# whose event would still be larger after its edits are merged is dead-lettered as too_large.
+EVENT_BYTES_FACTOR = 6
+EVENT_BYTES_SLACK = 64 << 10
 MAX_DEPTH = 64  # nesting of arrays/objects in a post; deeper values cannot be re-serialized safely
 _INT_RANGE = (-(1 << 63), (1 << 64) - 1)  # what orjson (and most consumers) can represent
 
@@ -82,6 +87,11 @@ class Limits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
 
+    @property
+    def max_event_bytes(self) -> int:
+        """The most a serialized clean event may take (see :data:`EVENT_BYTES_FACTOR`)."""
+        return EVENT_BYTES_FACTOR * self.max_bytes + EVENT_BYTES_SLACK
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -99,13 +109,18 @@ class Outcome:
         return self.serialized if self.serialized is not None else orjson.dumps(self.value)
 
 
-def repair_text(text: str, fixers: Sequence[Fixer] = FIXERS) -> Repair:
-    """Run ``fixers`` over ``text`` in order and compose their edits onto the input."""
+def repair_text(text: str, fixers: Sequence[Fixer] = FIXERS,
+                rules: rules.RuleSet = rules.EMPTY) -> Repair:
+    """Run ``fixers`` over ``text`` in order and compose their edits onto the input.
+
+    ``rules``: operator rules (:mod:`service.rules`): protected phrases, extra restorations,
+    disabled fixer kinds.
+    """
     current = text
     edits: list[Edit] = []
     kinds: list[str] = []
     score = 0.0
-    for fixer in fixers:
+    for fixer in rules.fixers(fixers):
         if not fixer.detect(current):
             continue
         result = fixer.fix(current)
@@ -121,10 +136,72 @@ def repair_text(text: str, fixers: Sequence[Fixer] = FIXERS) -> Repair:
     return Repair(text, current, edits, score, tuple(kinds))
 
 
-def repair_bytes(data: bytes) -> tuple[Repair, str]:
-    """Decode ``data`` (UTF-8 or a detected legacy codec), then repair; returns the codec too."""
-    decoded = decode_bytes(data)
-    return repair_text(decoded.text), decoded.encoding
+def post_key(value: bytes | None) -> bytes | None:
+    """The message key for a raw post: its ``id`` (UTF-8) when the value parses, else none."""
+    if not value:
+        return None
+    try:
+        post = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(post, dict) and isinstance(post.get("id"), str) and post["id"]:
+        return post["id"].encode("utf-8")
+    return None
+
+
+def _edit_bytes(edits: Sequence[Edit]) -> int:
+    """About what ``edits`` take serialized (UTF-8 upper bound for the strings)."""
+    return sum(80 + 3 * (len(edit.before) + len(edit.after)) for edit in edits)
+
+
+def _joined_kind(edits: Sequence[Edit]) -> str:
+    kinds: list[str] = []
+    for edit in edits:
+        for part in edit.kind.split("+"):
+            if part not in kinds:
+                kinds.append(part)
+    return "+".join(kinds)
+
+
+def _merged(original: str, run: Sequence[Edit]) -> Edit:
+    """One edit doing what ``run`` (sorted, non-overlapping) does; the text between is kept."""
+    first, last = run[0], run[-1]
+    after: list[str] = []
+    position = first.start
+    for edit in run:
+        after.append(original[position : edit.start])
+        after.append(edit.after)
+        position = edit.end
+    return Edit(first.start, last.end, original[first.start : last.end], "".join(after),
+                _joined_kind(run), min(edit.confidence for edit in run))
+
+
+def merge_edits(original: str, edits: Sequence[Edit], budget: int) -> list[Edit]:
+    """``edits`` made to fit about ``budget`` serialized bytes, still rebuilding the same text.
+
+    Edits within budget are returned as they are.  Otherwise each run of consecutive edits of the
+    same kind becomes one edit spanning the run (the unchanged text between them included in
+    ``before`` and ``after``); if that is still too large, all edits become one.
+    """
+    if _edit_bytes(edits) <= budget:
+        return list(edits)
+    runs: list[list[Edit]] = []
+    for edit in edits:
+        if runs and runs[-1][-1].kind == edit.kind:
+            runs[-1].append(edit)
+        else:
+            runs.append([edit])
+    merged = [_merged(original, run) for run in runs]
+    if _edit_bytes(merged) <= budget or len(merged) == 1:
+        return merged
+    return [_merged(original, merged)]
+
+
+def _kind_counts(edits: Sequence[Edit]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for edit in edits:
+        counts[edit.kind] = counts.get(edit.kind, 0) + 1
+    return counts
 
 
 def _without_surrogates(value: Any) -> Any:
@@ -173,12 +250,8 @@ def parse_post(value: bytes | None, limits: Limits = Limits()) -> tuple[dict[str
         raise InputError(
             "too_large", f"value is {len(value)} bytes; the limit is {limits.max_bytes}"
         )
-    try:
-        text = value.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        decoded = decode_bytes(value)
-        text, encoding = decoded.text, decoded.encoding
+    decoded = decode_bytes(value)  # the one bytes → text path (BOMs, legacy codecs)
+    text, encoding = decoded.text, decoded.encoding
     try:
         post = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -224,9 +297,14 @@ def event_id(key: bytes | None, value: bytes) -> str:
     return digest.hexdigest()
 
 
-def build_event(post: dict[str, Any], encoding: str, eid: str) -> dict[str, Any]:
-    """Repair and tag a validated post and assemble its clean event."""
-    repair = repair_text(post["text"])
+def _repaired(text: str, encoding: str, limits: Limits,
+              rules: rules.RuleSet = rules.EMPTY) -> tuple[dict[str, Any], Tags]:
+    """The fields a clean event and :func:`explain` share, and the tags.
+
+    Edits beyond about ``limits.max_bytes`` serialized are merged (:func:`merge_edits`); the
+    fields then carry ``edits_merged: {count, by_kind}`` (the edits before merging).
+    """
+    repair = repair_text(text, rules=rules)
     tags = tag(repair.text)
     corruption = repair.corruption()
     if encoding not in ("utf-8", "ascii"):
@@ -235,24 +313,63 @@ def build_event(post: dict[str, Any], encoding: str, eid: str) -> dict[str, Any]
         corruption["kinds"] = ["encoding", *corruption["kinds"]]
         corruption["detected"] = True
         corruption["score"] = 1.0
-    return {
-        "schema": CLEAN_SCHEMA,
-        "id": post["id"],
-        "event_id": eid,
+    edits = merge_edits(repair.original, repair.edits, limits.max_bytes)
+    fields: dict[str, Any] = {
         "text": repair.text,
         "original_text": repair.original,
         "normalized": normalize(repair.text).text,
         "encoding": encoding,
-        "edits": [edit.to_dict() for edit in repair.edits],
+        "edits": [edit.to_dict() for edit in edits],
         "corruption": corruption,
         "tags": {"topics": tags.topics, "places": tags.places},
+    }
+    if len(edits) != len(repair.edits):
+        fields["edits_merged"] = {"count": len(repair.edits),
+                                  "by_kind": _kind_counts(repair.edits)}
+    return fields, tags
+
+
+def explain(data: bytes | Decoded | str, limits: Limits = Limits(),
+            rules: rules.RuleSet = rules.EMPTY) -> dict[str, Any]:
+    """What the pipeline makes of one text, with the evidence (``qingliu repair --explain``).
+
+    ``data``: raw bytes (decoded as a post's bytes are, leniently: undecodable bytes give
+    encoding ``"undecodable"``), an already decoded text, or a ``str`` (UTF-8).  The result has
+    the clean event's fields ``text``, ``original_text``, ``normalized``, ``encoding``, ``edits``,
+    ``corruption`` and ``tags`` (plus ``tags.evidence``), in the same shape.
+    """
+    if isinstance(data, bytes):
+        data = decode_bytes(data, lenient=True)
+    elif isinstance(data, str):
+        data = Decoded(data, "utf-8")
+    fields, tags = _repaired(data.text, data.encoding, limits, rules)
+    fields["tags"]["evidence"] = tags.evidence
+    return fields
+
+
+def build_event(
+    post: dict[str, Any], encoding: str, eid: str, limits: Limits = Limits(),
+    rules: rules.RuleSet = rules.EMPTY,
+) -> dict[str, Any]:
+    """Repair and tag a validated post and assemble its clean event.
+
+    Raises ``InputError('empty_text')`` when nothing but invisible characters was in the text.
+    """
+    fields, _ = _repaired(post["text"], encoding, limits, rules)
+    if not fields["text"].strip():
+        raise InputError("empty_text", "field 'text' holds only invisible or control characters")
+    return {
+        "schema": CLEAN_SCHEMA,
+        "id": post["id"],
+        "event_id": eid,
+        **fields,
         "source": post.get("source"),
         "author": post.get("author"),
         "lang": post.get("lang"),
         "ts": post.get("ts"),
         "meta": post.get("meta") or {},
         "processed_at": _now_iso(),
-        "processor": PROCESSOR,
+        "processor": {**PROCESSOR, "rules": rules.version},  # the rules it was repaired under
     }
 
 
@@ -280,15 +397,21 @@ def process_message(
     key: bytes | None = None,
     origin: Origin = Origin(),
     limits: Limits = Limits(),
+    rules: rules.RuleSet = rules.EMPTY,
 ) -> Outcome:
     """Turn one consumed message into exactly one outcome; never raises."""
     eid = event_id(key, value or b"")
     try:
         post, encoding = parse_post(value, limits)
-        event = build_event(post, encoding, eid)
+        event = build_event(post, encoding, eid, limits, rules)
         data = orjson.dumps(event)  # inside the guard: an unserializable event is dead-lettered
+        if len(data) > limits.max_event_bytes:
+            raise InputError("too_large", f"its clean event would be {len(data)} bytes; the "
+                             f"bound is {limits.max_event_bytes} ({EVENT_BYTES_FACTOR} × max_bytes"
+                             f" + {EVENT_BYTES_SLACK})")
         key = post["id"].encode("utf-8")
-        return Outcome("clean", key, event, edits=len(event["edits"]), serialized=data)
+        edits = event["edits_merged"]["count"] if "edits_merged" in event else len(event["edits"])
+        return Outcome("clean", key, event, edits=edits, serialized=data)
     except InputError as exc:
         record = dead_letter(exc.code, exc.message, value, key, origin, eid)
         return Outcome("dlq", key, record, error_code=exc.code)

@@ -2,7 +2,7 @@
 
 In order:
 
-1. valid UTF-8 is UTF-8;
+1. valid UTF-8 is UTF-8 (a leading UTF-8 byte-order mark is dropped);
 2. UTF-16 with a BOM, when the payload is of even length and reads as plausible text
    (:func:`_plausible_utf16`: at least two characters, nearly all ASCII or common CJK);
 3. *almost* UTF-8 — valid but for a few bad bytes or a sequence cut off at the end — is UTF-8
@@ -11,17 +11,23 @@ In order:
    and at least :data:`MIN_UTF8_SHARE` of the non-ASCII bytes (bar a cut-off tail) in valid
    multi-byte sequences — a legacy (GBK, Big5, cp1252) text almost never gets that far in UTF-8;
 4. otherwise candidates (each decoded strictly): UTF-16 without a BOM (plausible text only),
-   GB18030/GBK, Big5 (and its cp950 superset), cp1252 and latin-1, and UTF-8 with a few bad bytes
-   replaced by U+FFFD.  Each decoding is scored by the character model of
+   GB18030/GBK, Big5 (and its cp950 superset), Shift-JIS (cp932), cp1252 and latin-1, and UTF-8
+   with a few bad bytes replaced by U+FFFD.  Each decoding is scored by the character model of
    :mod:`service.fixers.textmodel` (ASCII bytes read the same in every candidate, so only the
    rest matters); the cheapest per byte wins.  Text with control characters or an implausible
    cost per character is refused as ``undecodable``.
+
+EUC-JP is not a candidate: its kana occupy the same byte rows as GBK's, so the two cannot be told
+apart safely on short texts.  :func:`decode_bytes` is the one bytes → text path of the service:
+the pipeline (raw post values) and ``qingliu repair`` (lines, :func:`decode_lines`) both use it.
 """
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from service.errors import InputError
 from service.fixers.textmodel import char_cost, in_latin_words, is_cjk
@@ -95,6 +101,9 @@ def _candidates(data: bytes) -> list[tuple[str, str]]:
         cp950 = _strict(data, "cp950")
         if cp950 is not None:
             found.append(("big5", cp950))
+    shift_jis = _strict(data, "cp932")
+    if shift_jis is not None and shift_jis != gb:
+        found.append(("shift_jis", shift_jis))
     cp1252 = _strict(data, "cp1252")
     latin = data.decode("latin-1")
     if cp1252 is not None and cp1252 != latin:
@@ -169,8 +178,66 @@ def _utf16_shape(data: bytes, little: bool) -> bool:
     return usual >= 0.9 * len(high)
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode ``data``; raise ``InputError('undecodable')`` when no codec gives plausible text."""
+UNDECODABLE = "undecodable"
+
+
+def decode_bytes(data: bytes, *, lenient: bool = False) -> Decoded:
+    """Decode ``data``; raise ``InputError('undecodable')`` when no codec gives plausible text.
+
+    ``lenient``: instead of raising, return the bytes read as UTF-8 with U+FFFD for each bad
+    stretch, with encoding ``"undecodable"`` and confidence 0 (``qingliu repair`` keeps one output
+    line per input line that way).
+    """
+    try:
+        return _decode(data)
+    except InputError:
+        if not lenient:
+            raise
+        return Decoded(data.decode("utf-8", "replace"), UNDECODABLE, 0.0)
+
+
+def decode_lines(stream: IO[bytes]) -> Iterator[Decoded]:
+    """Each line of ``stream`` decoded (leniently), without its line end.
+
+    A stream that starts with a UTF-16 byte-order mark is decoded whole before it is split
+    (splitting UTF-16 on the byte 0x0A would cut characters in half); a UTF-8 BOM is dropped;
+    every other line is decoded on its own by :func:`decode_bytes`, so one file may mix codecs.
+    """
+    head = stream.read(2)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        text = (head + stream.read()).decode("utf-16", errors="replace")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        for line in lines:
+            yield Decoded(line.rstrip("\r"), "utf-16", 0.99)
+        return
+    for line in split_lines(stream, head):
+        yield decode_bytes(line, lenient=True)
+
+
+def split_lines(stream: IO[bytes], head: bytes = b"") -> Iterator[bytes]:
+    """Lines of ``stream`` (after ``head``, bytes already read from it) without their line ends;
+    a leading UTF-8 byte-order mark is dropped."""
+    if len(head) < 3:
+        head += stream.read(3 - len(head))
+    head = head.removeprefix(codecs.BOM_UTF8)
+    read = getattr(stream, "read1", stream.read)  # read1: don't wait for a full buffer on pipes
+    pending = head
+    while True:
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            yield line.rstrip(b"\r")
+        chunk = read(1 << 16)
+        if not chunk:
+            break
+        pending += chunk
+    if pending:
+        yield pending.rstrip(b"\r")
+
+
+def _decode(data: bytes) -> Decoded:
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
         if "\x00" not in text or not _utf16_ascii(data):
@@ -215,8 +282,8 @@ def decode_bytes(data: bytes) -> Decoded:
     if not wide:
         raise InputError(
             "undecodable",
-            "bytes are not UTF-8 and no candidate codec (GB18030/GBK, Big5, UTF-16, cp1252, "
-            "latin-1) gives plausible text",
+            "bytes are not UTF-8 and no candidate codec (GB18030/GBK, Big5, Shift-JIS, UTF-16, "
+            "cp1252, latin-1) gives plausible text",
         )
     scored.sort()
     wide.sort()

@@ -14,7 +14,7 @@ from service.edits import apply_edits, validate_edits
 from service.errors import InputError
 from service.fixers.decoding import decode_bytes
 from service.normalize import normalize
-from service.pipeline import ENCODING_FIXERS, repair_bytes, repair_text
+from service.pipeline import ENCODING_FIXERS, repair_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "data" / "encoding" / "seeds_zh.txt"
 _CLAUSE = re.compile(r"[^，。！？：；、]+[，。！？：；、]?")
@@ -89,13 +89,15 @@ def test_repair_of_damaged_text_is_idempotent(text: str, pair: str) -> None:
 @given(data=st.binary(max_size=200))
 def test_bytes_never_raise_but_undecodable(data: bytes) -> None:
     try:
-        repair, encoding = repair_bytes(data)
+        decoded = decode_bytes(data)
     except InputError as exc:
         assert exc.code == "undecodable"
         return
-    assert encoding in {
-        "utf-8", "gbk", "gb18030", "big5", "utf-16", "utf-16le", "utf-16be", "cp1252", "latin-1"
+    assert decoded.encoding in {
+        "utf-8", "gbk", "gb18030", "big5", "shift_jis", "utf-16", "utf-16le", "utf-16be",
+        "cp1252", "latin-1",
     }
+    repair = repair_text(decoded.text)
     assert isinstance(repair.text, str)
 
 

@@ -12,7 +12,7 @@ from service.errors import InputError
 from service.fixers import homoglyphs, invisible, mojibake, radicals, widths
 from service.fixers.decoding import decode_bytes
 from service.normalize import normalize
-from service.pipeline import ENCODING_FIXERS, process_message, repair_bytes, repair_text
+from service.pipeline import ENCODING_FIXERS, explain, process_message, repair_text
 
 
 def _fixed(module, text: str) -> str:
@@ -124,9 +124,29 @@ def test_undecodable(data: bytes) -> None:
     assert info.value.code == "undecodable"
 
 
-def test_repair_bytes_reports_codec() -> None:
-    repair, encoding = repair_bytes("加\u200b微信ｖｘ８８８".encode("gb18030"))
-    assert (repair.text, encoding) == ("加微信vx888", "gb18030")  # U+200B is not in GBK
+def test_explain_reports_codec() -> None:
+    record = explain("加\u200b微信ｖｘ８８８".encode("gb18030"))
+    assert (record["text"], record["encoding"]) == ("加微信vx888", "gb18030")  # U+200B: not GBK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["こんにちは、世界", "日本語のテキストです。", "今日は良い天気ですね。散歩に行きましょう。"],
+)
+def test_shift_jis_is_detected(text: str) -> None:
+    decoded = decode_bytes(text.encode("shift_jis"))
+    assert (decoded.text, decoded.encoding) == (text, "shift_jis")
+
+
+def test_utf8_bom_is_dropped() -> None:
+    decoded = decode_bytes(b"\xef\xbb\xbf" + "你好".encode())
+    assert (decoded.text, decoded.encoding) == ("你好", "utf-8")
+
+
+def test_lenient_decoding_keeps_the_line() -> None:
+    decoded = decode_bytes(b"\x00\x81\x8d\x9d\x01", lenient=True)
+    assert (decoded.encoding, decoded.confidence) == ("undecodable", 0.0)
+    assert "\ufffd" in decoded.text
 
 
 def test_pipeline_event_and_dead_letter() -> None:
