@@ -4,6 +4,11 @@ Tansu keeps its data in memory, so a broker lives as long as its process.  Two q
 wrapper: it panics but exits 0 when its port is taken (so we pick a free port, and confirm the
 broker answers Kafka requests rather than trusting the exit code), and it supports neither
 idempotent producers nor transactions (``exactly_once`` needs Apache Kafka).
+
+The broker dies with the process that started it, even after ``kill -9``: started from the main
+thread it gets a parent-death signal (Linux); otherwise a small ``sh`` watchdog, which reads a
+pipe only its owner writes to, kills it once that pipe closes.  Its output goes to an anonymous
+temporary file unless ``log_path`` is given, so nothing is left in the temporary folder.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from service.errors import QingliuError
+from service.lifeline import parent_death_preexec
 
 TANSU_ENV = "QINGLIU_TANSU"
 
@@ -98,6 +105,16 @@ def _kafka_ready_sync(bootstrap: str, timeout: float) -> bool:
         return pool.submit(asyncio.run, _kafka_ready(bootstrap, timeout)).result()
 
 
+WATCHDOG = 'read -r _; kill -9 "$1" 2>/dev/null; exit 0'
+
+
+def _watchdog(pid: int) -> subprocess.Popen[bytes]:
+    """A shell that kills ``pid`` once its stdin closes: when its owner (this process) is gone."""
+    return subprocess.Popen(["sh", "-c", WATCHDOG, "qingliu-broker-watchdog", str(pid)],
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
 class EmbeddedBroker:
     """A Tansu broker process on a free local port; a context manager.
 
@@ -113,7 +130,8 @@ class EmbeddedBroker:
         self.start_timeout = start_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self._log_path = log_path
-        self._log_file = None
+        self._log_file: IO[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -127,7 +145,7 @@ class EmbeddedBroker:
 
     @property
     def log_path(self) -> str | None:
-        """Where the broker's own output goes."""
+        """Where the broker's own output goes (None: an anonymous temporary file)."""
         return self._log_path
 
     def start(self) -> EmbeddedBroker:
@@ -137,17 +155,18 @@ class EmbeddedBroker:
         last = ""
         for _ in range(attempts):
             self.port = self.requested_port or free_port(self.host)
-            if self._log_path is None:
-                fd, self._log_path = tempfile.mkstemp(prefix="qingliu-tansu-", suffix=".log")
-                os.close(fd)
-            self._log_file = open(self._log_path, "ab")
+            self._log_file = (open(self._log_path, "ab") if self._log_path
+                              else tempfile.TemporaryFile(prefix="qingliu-tansu-"))
             listener = f"tcp://{self.host}:{self.port}"
+            preexec = parent_death_preexec()
             self.process = subprocess.Popen(
                 [str(binary), "broker", "--listener-url", listener,
                  "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"],
                 stdin=subprocess.DEVNULL, stdout=self._log_file, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=preexec,
             )
+            if preexec is None:
+                self._watchdog = _watchdog(self.process.pid)
             if self._wait_ready():
                 return self
             last = self._tail_log()
@@ -169,8 +188,14 @@ class EmbeddedBroker:
         return False
 
     def _tail_log(self) -> str:
+        if self._log_file is None:
+            return ""
         try:
-            return Path(self._log_path or "").read_text(errors="replace")[-2000:]
+            self._log_file.flush()
+            with open(self._log_file.fileno(), "rb", closefd=False) as log:
+                size = os.fstat(log.fileno()).st_size
+                log.seek(max(0, size - 2000))
+                return log.read().decode("utf-8", "replace")
         except OSError:
             return ""
 
@@ -180,6 +205,12 @@ class EmbeddedBroker:
 
     def stop(self, timeout: float = 5.0) -> None:
         """Terminate the broker (its in-memory data is gone)."""
+        if self._watchdog is not None:  # first, so that it cannot kill a reused pid later
+            self._watchdog.kill()
+            self._watchdog.wait()
+            if self._watchdog.stdin is not None:
+                self._watchdog.stdin.close()
+            self._watchdog = None
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

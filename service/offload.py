@@ -6,6 +6,12 @@ child processes instead, fed in chunks so the inter-process cost is paid once pe
 message.  A child that dies is replaced; its chunk is processed in the loop instead, so no message
 is lost or left without an outcome.
 
+Children die with their worker, even after ``kill -9``: they are started with ``spawn`` (so their
+parent is the worker itself, not a forkserver that would outlive it, and no socket is left in
+the temporary folder) and each sets a parent-death signal and watches its parent
+(:mod:`service.lifeline`).  The multiprocessing resource tracker then sees its last client go and
+exits too.
+
 This module is imported by the children: keep it free of Faust and Kafka imports.
 """
 
@@ -14,10 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from service.lifeline import die_with_parent
 from service.pipeline import Limits, Origin, Outcome, process_message, warm_up
 
 log = logging.getLogger(__name__)
@@ -57,6 +66,16 @@ def process_chunk(items: list[tuple[bytes | None, bytes | None, Origin]], limits
     return [process(value, key, origin, limits) for value, key, origin in items]
 
 
+def _start_child(owner: int, parent_death_signal: bool) -> None:
+    """Child initializer: die with the worker (``owner``), then load the pipeline.
+
+    ``parent_death_signal``: the pool is used from the main thread, so the kernel's parent-death
+    signal (tied to the thread that starts the child) is safe to use.
+    """
+    die_with_parent(owner, death_signal=parent_death_signal)
+    _warm_up()
+
+
 def _warm_up() -> None:
     """Load dictionaries and models once per child, before the first chunk."""
     try:
@@ -66,7 +85,6 @@ def _warm_up() -> None:
 
 
 def _ping(delay: float) -> int:
-    import os
     import time
 
     time.sleep(delay)
@@ -87,8 +105,10 @@ class Offload:
         self._dispatcher: asyncio.Task[None] | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_warm_up)
+        context = multiprocessing.get_context("spawn")
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_child,
+                                   initargs=(os.getpid(), on_main_thread))
 
     def start(self) -> None:
         """Create the pool and the dispatcher task (in the running loop)."""
