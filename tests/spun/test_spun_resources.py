@@ -1,0 +1,125 @@
+"""Lexical resources of the spun engine: file schemas, loaders, known cases."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+
+from service.build import spun_resources as B
+from service.spun import resources as R
+
+_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+
+
+def _data_rows(path, columns):
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+    lines = text.split("\n")
+    assert lines[0].split("\t") == list(columns)
+    assert lines[-1] == "", "files end with a newline"
+    return [line.split("\t") for line in lines[1:-1]]
+
+
+def test_wordfreq_file_is_word_jieba_web_counts():
+    rows = _data_rows(R.WORDFREQ_PATH, R.WORDFREQ_COLUMNS)
+    assert len(rows) > 300_000
+    words = [r[0] for r in rows]
+    assert words == sorted(words) and len(set(words)) == len(words)
+    for word, jieba, web in rows[::997]:
+        assert _HAN.match(word) and jieba.isdigit() and web.isdigit()
+        assert int(jieba) + int(web) > 0
+
+
+def test_cilin_file_has_codes_and_known_words():
+    rows = _data_rows(R.CILIN_PATH, R.CILIN_COLUMNS)
+    assert len(rows) > 15_000
+    assert all(re.match(r"^[A-L][a-z]\d\d[A-Z]\d\d[=#@]$", code) for code, _ in rows)
+    for _, words in rows[::101]:
+        assert all(R.is_word(w) for w in words.split(" "))
+
+
+def test_cedict_file_is_symmetric():
+    rows = _data_rows(R.CEDICT_PATH, R.CEDICT_COLUMNS)
+    table = {w: set(p.split(" ")) for w, p in rows}
+    assert len(table) > 20_000
+    for word, partners in list(table.items())[::53]:
+        assert word not in partners
+        assert all(word in table[p] for p in partners)
+
+
+def test_char_partner_file_is_single_han_characters_capped():
+    rows = _data_rows(R.PARTNERS_PATH, R.PARTNER_COLUMNS)
+    assert len(rows) > 5000
+    for char, partners in rows:
+        assert len(char) == 1 and _HAN.match(char + partners)
+        assert char not in partners and len(set(partners)) == len(partners) <= 40
+
+
+def test_parsers_reject_malformed_text():
+    with pytest.raises(ValueError):
+        R.parse_wordfreq("word\tjieba\n的\t1\n")
+    with pytest.raises(ValueError):
+        R.parse_wordfreq("word\tjieba\tweb\n的\tx\t1\n")
+    with pytest.raises(ValueError):
+        R.parse_groups("code\twords\nbad\t人\n", R.CILIN_COLUMNS, "cilin")
+    assert R.parse_wordfreq("word\tjieba\tweb\n的\t3\t0\n好\t1\t4\n")["的"] // 1000 == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("服务", "效劳"), ("发展", "开展"), ("产业", "财产"), ("计划", "方案"), ("分析", "剖析")],
+)
+def test_synonyms_both_ways(a, b):
+    assert b in R.synonyms(a) and a in R.synonyms(b)
+
+
+def test_synonyms_are_ordered_by_frequency_and_exclude_the_word():
+    syn = R.synonyms("服务")
+    assert "服务" not in syn
+    freqs = [R.word_freq(w) for w in syn]
+    assert freqs == sorted(freqs, reverse=True)
+    assert R.synonyms("不是一个词语吧") == ()
+
+
+def test_cilin_lookups():
+    codes = R.cilin_codes("服务")
+    assert codes and all(code[-1] in "=#@" for code in codes)
+    assert "劳务" in R.cilin_synonyms("服务")
+    assert set(R.cilin_synonyms("服务")) <= set(R.cilin_related("服务", level=5))
+    assert len(R.cilin_related("服务", level=3)) >= len(R.cilin_related("服务", level=4))
+
+
+def test_word_frequencies():
+    assert R.word_freq("的") > R.word_freq("服务") > R.word_freq("效劳") > R.UNSEEN
+    assert R.word_freq("经由过程") == R.UNSEEN and not R.is_word("经由过程")
+    assert R.is_word("年夜饭") and R.is_word("服务")
+    jieba, web = R.word_freqs("年夜")
+    assert jieba > R.UNSEEN and web == R.UNSEEN  # a dictionary entry never seen in web text
+
+
+@pytest.mark.parametrize(
+    ("ch", "expected"), [("高", "低下"), ("地", "天"), ("大", "小"), ("快", "慢")]
+)
+def test_char_partners(ch, expected):
+    partners = R.char_partners(ch)
+    assert any(e in partners for e in expected)
+    assert ch not in partners and len(partners) <= 40
+
+
+def test_unknown_character_has_no_partners():
+    assert R.char_partners("a") == ()
+
+
+def test_build_steps_on_a_toy_dictionary():
+    assert B.gloss_keys("to serve (in some capacity)/surname Xiao/service; duty") == {
+        "serve",
+        "service",
+        "duty",
+    }
+    entries = {"服务": {"serve"}, "效劳": {"serve"}, "的": {"of"}}
+    syn = B.cedict_synonyms(entries, {"服务": 10, "效劳": 5, "的": 99})
+    assert syn == {"服务": {"效劳"}, "效劳": {"服务"}}
+    words2 = {"高低": 50, "高温": 10, "低温": 8, "高速": 9, "低速": 3, "提高": 40}
+    partners = B.char_partners(words2, list(words2))
+    assert partners["高"][0] == "低" and set(partners["高"]) == {"低", "温", "速", "提"}
