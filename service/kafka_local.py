@@ -430,23 +430,49 @@ def create_cluster(
     return cluster
 
 
+def _jaas_quote(value: str) -> str:
+    """``value`` as a JAAS quoted string (Java's ``StreamTokenizer`` reads the escapes back)."""
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"')
+               .replace("\n", "\\n").replace("\r", "\\r"))
+    return f'"{escaped}"'
+
+
+def _properties_escape(value: str) -> str:
+    """``value`` for the value side of a ``.properties`` line.
+
+    ``java.util.Properties.load`` reads ISO-8859-1 and treats ``\\`` as an escape, so backslashes
+    are doubled and everything outside printable ASCII becomes ``\\uXXXX`` (UTF-16 units).
+    """
+    out = []
+    for char in value:
+        if char == "\\":
+            out.append("\\\\")
+        elif " " <= char <= "~":
+            out.append(char)
+        else:
+            data = char.encode("utf-16-be")
+            out.extend(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}"
+                       for i in range(0, len(data), 2))
+    return "".join(out)
+
+
 def _sasl_config(users: dict[str, str]) -> str:
     """Broker settings for a SASL/PLAIN client listener with ``users`` (the first one is the
-    inter-broker account)."""
-
-    def quote(value: str) -> str:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
+    inter-broker account).  Any password works: quotes, backslashes, non-ASCII, one character."""
+    for name in users:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise ValueError(f"SASL user name {name!r}: use letters, digits, '_', '.', '-'")
     (admin, admin_password), *_ = users.items()
-    accounts = " ".join(f"user_{name}={quote(password)}" for name, password in users.items())
+    accounts = " ".join(f"user_{name}={_jaas_quote(password)}"
+                        for name, password in users.items())
     jaas = (
         "org.apache.kafka.common.security.plain.PlainLoginModule required "
-        f"username={quote(admin)} password={quote(admin_password)} {accounts};"
+        f"username={_jaas_quote(admin)} password={_jaas_quote(admin_password)} {accounts};"
     )
     return (
         "sasl.enabled.mechanisms=PLAIN\n"
         "sasl.mechanism.inter.broker.protocol=PLAIN\n"
-        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}\n"
+        f"listener.name.sasl_plaintext.plain.sasl.jaas.config={_properties_escape(jaas)}\n"
     )
 
 

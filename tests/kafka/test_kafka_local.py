@@ -55,3 +55,44 @@ def test_a_data_dir_keeps_cluster_and_messages_across_runs(kafka_jars: Path, tmp
         assert second == first and second.cluster.cluster_id == cluster_id
         records = h.read_all(second, [topics.raw])
     assert sorted(r.key for r in records) == sorted(k for k, _ in posts)
+
+
+HARD_PASSWORDS = {"admin": 'p"w\\d ümlaut', "quote": '"', "short": "a",
+                  "mixed": "x'y\"z\\\\n\u00a0語"}
+
+
+def test_sasl_config_escapes_for_jaas_and_properties() -> None:
+    text = kafka_local._sasl_config({"admin": 'p"w\\d', "u": "ü"})
+    jaas = next(line for line in text.splitlines() if "jaas.config=" in line)
+    assert jaas.isascii()  # Properties.load reads ISO-8859-1: non-ASCII as \uXXXX
+    assert 'user_u="\\u00fc"' in jaas
+    assert 'password="p\\\\"w\\\\\\\\d"' in jaas  # \" and \\ for JAAS, each \ doubled for .properties
+    with pytest.raises(ValueError, match="user name"):
+        kafka_local._sasl_config({"bad name": "x"})
+
+
+@pytest.mark.kafka
+@pytest.mark.integration
+def test_sasl_accepts_passwords_with_quotes_backslashes_and_non_ascii(
+        kafka_jars: Path, tmp_path: Path) -> None:
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def authenticates(bootstrap: str, user: str, password: str) -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
+                                    security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                                    sasl_plain_username=user, sasl_plain_password=password)
+        try:
+            await asyncio.wait_for(admin.start(), 30)
+            await asyncio.wait_for(admin.list_topics(), 30)
+            return True
+        except Exception:
+            return False
+        finally:
+            await admin.close()
+
+    with kafka_local.start_kafka(1, tmp_path / "sasl", sasl_users=HARD_PASSWORDS) as bootstrap:
+        for user, password in HARD_PASSWORDS.items():
+            assert asyncio.run(authenticates(bootstrap, user, password)), user
+        assert not asyncio.run(authenticates(bootstrap, "quote", "wrong"))

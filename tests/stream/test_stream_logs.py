@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
+
 from service.logs import JsonFormatter
 
 
@@ -40,3 +42,73 @@ def test_registered_secrets_are_masked_everywhere():
         line = JsonFormatter().format(record)
         assert secret not in line and base64.b64encode(secret.encode()).decode() not in line
         assert secret[::-1] not in line and "***" in line
+
+
+PASSWORDS = ['"', "a", "pw", 'p"w\\d', "ümlaut", "x'y\"z", "pass\u0000word",
+             "long-" + "ü\\\"'" * 20 + "-password"]
+
+
+def _lines_for(password: str) -> dict[str, str]:
+    """Formatted log lines that would print ``password`` without redaction, by how they do it."""
+    import base64
+
+    token = b"\x00qingliu\x00" + password.encode()
+    messages = {
+        "sasl token (aiokafka debug)": ("Request 1: SaslAuthenticateRequest_v1(auth_bytes=%s)",
+                                        (token,)),
+        "settings dict": ("settings %s", ({"sasl_plain_password": password, "user": "q"},)),
+        "key=value": ("connecting with password=%r and more", (password,)),
+        "plain text": ("the password is %s", (password,)),
+        "base64": ("token %s", (base64.b64encode(password.encode()).decode(),)),
+    }
+    formatter = JsonFormatter()
+    lines = {}
+    for name, (msg, args) in messages.items():
+        record = logging.LogRecord("aiokafka.conn", logging.DEBUG, __file__, 1, msg, args, None)
+        record.settings = {"sasl_password": password, "broker": "kafka://b:9092"}
+        lines[name] = formatter.format(record)
+    return lines
+
+
+@pytest.mark.parametrize("password", PASSWORDS, ids=repr)
+def test_any_password_is_masked_where_it_stands_as_a_secret(password):
+    from service.logs import MIN_FREE_TEXT, add_secret
+
+    add_secret(password)
+    for name, line in _lines_for(password).items():
+        data = json.loads(line)  # still one valid JSON object
+        assert data["settings"]["sasl_password"] == "***", name
+        assert data["settings"]["broker"] == "kafka://b:9092"
+        msg = data["msg"]
+        free_text = name in ("plain text", "base64")
+        if len(password) >= MIN_FREE_TEXT or not free_text:
+            assert "***" in msg, f"{name}: {msg}"
+        if name == "sasl token (aiokafka debug)":
+            assert repr(b"\x00qingliu\x00" + password.encode())[2:-1] not in msg
+            assert "qingliu" in msg  # the user name is not a secret
+        if name == "settings dict":
+            assert repr(password) not in msg and "'user': 'q'" in msg
+        if name == "key=value":
+            assert f"password={password!r}" not in msg and msg.endswith(" and more")
+        if len(password) >= MIN_FREE_TEXT:  # long enough to be masked anywhere, in any form
+            import base64
+
+            for form in (password, password[::-1], base64.b64encode(password.encode()).decode(),
+                         json.dumps(password)[1:-1], repr(password)[1:-1],
+                         repr(password.encode())[2:-1]):
+                assert form not in line and form not in msg, f"{name}: {form!r} in {line}"
+
+
+def test_short_secrets_leave_ordinary_text_alone():
+    from service.logs import add_secret
+
+    add_secret("a")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "a banana at a table", (), None)
+    assert json.loads(JsonFormatter().format(record))["msg"] == "a banana at a table"
+
+
+def test_password_fields_are_masked_even_when_not_registered():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "conf %s",
+                               ({"ssl_password": "never-registered", "n": 1},), None)
+    data = json.loads(JsonFormatter().format(record))
+    assert "never-registered" not in data["msg"] and "'n': 1" in data["msg"]
