@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Rebuild the blind spun-text evaluation sets from their tables and original texts.
+
+    python tests/data/blind/build_blind.py            # rewrite spun/*.txt and manifest.json, then check
+    python tests/data/blind/build_blind.py --check    # only check that the committed files are reproduced
+
+For every spun set the original text (texts/<file>.txt, one paragraph or post per line) is run
+through one spinner table (or two at once) in a single left-to-right pass: at each position the
+longest table entry that matches is an eligible occurrence; it is replaced with probability
+`rate` (seeded per line), the pass continues after it, and output is never re-scanned (no chains,
+no overlaps). A line of a normal set that ends up with fewer than 3 substitutions is spun again
+with rate 1.0; if it still has fewer than 3 the build fails. A "light" set gets exactly 1 or 2
+substitutions per line. Clean sets are checked only (length, no spinner marks).
+"""
+import json
+import random
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# name, kind, family (table names joined by "+"), register, text file, rate, light
+ROUNDS = {
+    "round1": [
+        ("news_nianye", "spun", "nianye_r1", "news", "news", 0.85, False),
+        ("tech_thesaurus", "spun", "thesaurus_r1", "tech", "tech", 0.8, False),
+        ("social_synonym", "spun", "synonym_r1", "social", "social", 0.9, False),
+        ("mixed_double", "spun", "nianye_r1+thesaurus_r1", "mixed", "double", 0.75, False),
+        ("light_mixed", "spun", "nianye_r1+synonym_r1", "mixed", "light", 1.0, True),
+        ("clean_short", "clean", None, "social", "clean_short", None, False),
+        ("clean_long", "clean", None, "mixed", "clean_long", None, False),
+    ],
+    "round2": [
+        ("news_charswap", "spun", "charswap_r2", "news", "news", 0.8, False),
+        ("tech_roundtrip", "spun", "roundtrip_r2", "tech", "tech", 0.85, False),
+        ("social_homophone", "spun", "homophone_r2", "social", "social", 0.9, False),
+        ("mixed_double", "spun", "charswap_r2+roundtrip_r2", "mixed", "double", 0.75, False),
+        ("light_mixed", "spun", "roundtrip_r2+homophone_r2", "mixed", "light", 1.0, True),
+        ("clean_short", "clean", None, "social", "clean_short", None, False),
+        ("clean_long", "clean", None, "mixed", "clean_long", None, False),
+    ],
+}
+
+KNOWN_FORMS = "年夜 正在 开展 事情 对峙 不雅 周全 效劳 标的 或许 可以 大夫 小我 经过 设置 取得 去年 天地 下降 皆 步调 运转 默许 装置 保举 体系 法式 而后 复杂".split()
+
+LENGTHS = {  # text file -> (min, max) characters per line
+    "news": (60, 200), "tech": (60, 200), "social": (15, 120), "double": (30, 200),
+    "light": (15, 200), "clean_short": (8, 40), "clean_long": (150, 400),
+}
+
+
+def load_table(path):
+    table, header = {}, None
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if raw.startswith("#"):
+            header = header or raw
+            continue
+        if not raw.strip():
+            continue
+        parts = raw.split("\t")
+        if len(parts) != 2 or not parts[0] or not parts[1] or parts[0] == parts[1]:
+            raise SystemExit(f"{path}:{n}: bad entry {raw!r}")
+        if parts[0] in table:
+            raise SystemExit(f"{path}:{n}: duplicate key {parts[0]!r}")
+        table[parts[0]] = parts[1]
+    if header is None:
+        raise SystemExit(f"{path}: missing '#' header line")
+    return table
+
+
+def read_lines(path):
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise SystemExit(f"{path}: BOM")
+    lines = data.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line != line.strip() or "⟦" in line or "⟧" in line or "\t" in line:
+            raise SystemExit(f"{path}:{n}: blank line, edge whitespace, tab or ⟦⟧ mark")
+    return lines
+
+
+def matches(line, table, maxlen):
+    """Greedy left-to-right longest matches: list of (start, key)."""
+    out, i = [], 0
+    while i < len(line):
+        for n in range(min(maxlen, len(line) - i), 0, -1):
+            if line[i:i + n] in table:
+                out.append((i, line[i:i + n]))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def apply(line, table, chosen):
+    parts, last = [], 0
+    for start, key in chosen:
+        parts.append(line[last:start])
+        parts.append(table[key])
+        last = start + len(key)
+    parts.append(line[last:])
+    return "".join(parts)
+
+
+def spin_line(line, table, maxlen, rate, light, rng):
+    occ = matches(line, table, maxlen)
+    if light:
+        if not occ:
+            return None, 0
+        k = min(len(occ), rng.choice((1, 2)))
+        chosen = sorted(rng.sample(occ, k))
+        return apply(line, table, chosen), k
+    chosen = [o for o in occ if rng.random() < rate]
+    if len(chosen) < 3:
+        chosen = occ
+    return apply(line, table, chosen), len(chosen)
+
+
+def build(round_name, write):
+    rdir = HERE / round_name
+    tables = {p.stem: load_table(p) for p in sorted((rdir / "tables").glob("*.tsv"))}
+    sets, problems, report = [], [], []
+    for name, kind, family, register, text, rate, light in ROUNDS[round_name]:
+        orig_path = rdir / "texts" / f"{text}.txt"
+        lines = read_lines(orig_path)
+        lo, hi = LENGTHS[text]
+        for n, line in enumerate(lines, 1):
+            if not lo <= len(line) <= hi:
+                problems.append(f"{orig_path.name}:{n}: length {len(line)} not in {lo}-{hi}")
+        if len(set(lines)) != len(lines):
+            problems.append(f"{orig_path.name}: duplicate lines")
+        entry = {"name": name, "kind": kind}
+        if kind == "clean":
+            # every clean line must contain a form that some spinner of this round produces
+            # (a spun value of any table, or one of the well-known forms below), used correctly
+            values = {v for tab in tables.values() for v in tab.values()} | set(KNOWN_FORMS)
+            multi = {v for v in values if len(v) >= 2}
+            for n, line in enumerate(lines, 1):
+                if not any(v in line for v in values):
+                    problems.append(f"{orig_path.name}:{n}: no spun-looking form")
+            strong = sum(any(v in line for v in multi) for line in lines)
+            report.append(f"{round_name}/{name}: {strong} of {len(lines)} lines hold a spun form of 2+ characters")
+            entry.update({"family": None, "register": register, "orig": f"texts/{text}.txt",
+                          "lines": len(lines)})
+            sets.append(entry)
+            report.append(f"{round_name}/{name}: {len(lines)} clean lines")
+            continue
+        table = {}
+        for fam in family.split("+"):
+            for k, v in tables[fam].items():
+                table.setdefault(k, v)
+        maxlen = max(map(len, table))
+        spun, total = [], 0
+        for n, line in enumerate(lines, 1):
+            rng = random.Random(f"{round_name}:{name}:{n}")
+            out, count = spin_line(line, table, maxlen, rate, light, rng)
+            if out is None or out == line:
+                problems.append(f"{name}:{n}: line unchanged")
+                out = line
+            if (light and not 1 <= count <= 2) or (not light and count < 3):
+                problems.append(f"{name}:{n}: {count} substitutions")
+            total += count
+            spun.append(out)
+        spun_path = rdir / "spun" / f"{name}.txt"
+        text_out = "\n".join(spun) + "\n"
+        if write:
+            spun_path.parent.mkdir(exist_ok=True)
+            spun_path.write_text(text_out, encoding="utf-8")
+        elif not spun_path.exists() or spun_path.read_text(encoding="utf-8") != text_out:
+            problems.append(f"{spun_path} differs from a rebuild")
+        entry.update({"family": family, "register": register, "spun": f"spun/{name}.txt",
+                      "orig": f"texts/{text}.txt", "lines": len(lines),
+                      "substitutions": total, "rate": rate})
+        if light:
+            entry["light"] = True
+        sets.append(entry)
+        report.append(f"{round_name}/{name}: {len(lines)} lines, {total} substitutions, family {family}")
+    manifest = {"round": round_name,
+                "families": {k: {"pairs": len(v), "table": f"tables/{k}.tsv"} for k, v in tables.items()},
+                "sets": sets}
+    mtext = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    mpath = rdir / "manifest.json"
+    if write:
+        mpath.write_text(mtext, encoding="utf-8")
+    elif not mpath.exists() or mpath.read_text(encoding="utf-8") != mtext:
+        problems.append(f"{mpath} differs from a rebuild")
+    for k, v in tables.items():
+        report.append(f"{round_name}/tables/{k}.tsv: {len(v)} pairs")
+    return tables, problems, report
+
+
+def main():
+    write = "--check" not in sys.argv
+    all_tables, problems = {}, []
+    for r in ROUNDS:
+        if not (HERE / r / "texts" / "news.txt").exists():
+            continue
+        tables, probs, report = build(r, write)
+        all_tables[r] = tables
+        problems += probs
+        print("\n".join(report))
+    if len(all_tables) == 2:
+        a = {kv for t in all_tables["round1"].values() for kv in t.items()}
+        b = {kv for t in all_tables["round2"].values() for kv in t.items()}
+        print(f"pairs shared by round1 and round2: {len(a & b)} of {len(b)} ({len(a & b) / len(b):.1%})")
+        if len(a & b) > 0.2 * len(b):
+            problems.append("round2 tables overlap round1 by more than 20%")
+    for p in problems:
+        print("PROBLEM:", p)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
