@@ -24,6 +24,7 @@ import orjson
 
 from service import __version__, config
 from service.errors import ConfigError, QingliuError
+from service.rules import cli as rules_cli
 
 log = logging.getLogger("service.cli")
 
@@ -382,6 +383,7 @@ def cmd_process(args: argparse.Namespace) -> int:
     limits = Limits(max_bytes=args.max_bytes or config.load({}).max_bytes)
     source = args.input or "-"
     counts = {"clean": 0, "dlq": 0}
+    rules = rules_cli.batch_rules(args)
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(_open_in(args.input))
         out = stack.enter_context(_open_out(args.output))
@@ -391,7 +393,8 @@ def cmd_process(args: argparse.Namespace) -> int:
             disable=None if not args.progress else False,
         ))
         for number, line in _numbered_lines(stream):  # dead letters cite the input line
-            outcome = process_message(line, post_key(line), Origin(source, 0, number), limits)
+            outcome = process_message(line, post_key(line), Origin(source, 0, number), limits,
+                                      rules)
             counts[outcome.kind] += 1
             target = out if outcome.kind == "clean" else dlq
             if target is not None:
@@ -444,6 +447,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
     if args.text and (args.file or args.input):
         raise UsageError("give either --text or a FILE, not both")
+    rules = rules_cli.batch_rules(args)
     with contextlib.ExitStack() as stack:
         if args.text:
             lines: Any = [t.encode("utf-8", "surrogateescape") for t in args.text]
@@ -457,7 +461,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
                 text, encoding = decoded.text, decoded.encoding
             except Exception:  # undecodable: keep going, one output line per input line
                 text, encoding = line.decode("utf-8", errors="replace"), "undecodable"
-            repair = repair_text(text)
+            repair = repair_text(text, rules=rules)
             if args.explain:
                 tags = tag(repair.text)
                 record = {
@@ -576,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="size limit per post [env QINGLIU_MAX_BYTES, default 1 MiB]")
     p.add_argument("--progress", action="store_true",
                    help="always show the progress bar (default: only on a terminal)")
+    config.add_flags(p, ("rules_file",))
     p.set_defaults(func=cmd_process)
 
     p = sub.add_parser("repair", help="repair text line by line",
@@ -590,7 +595,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", "-i", metavar="FILE", help="same as FILE")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--explain", action="store_true", help="JSON with edits and the verdict")
+    config.add_flags(p, ("rules_file",))
     p.set_defaults(func=cmd_repair)
+
+    rules_cli.add_parser(sub)  # qingliu rules add|list|remove (service/rules/cli.py)
 
     p = sub.add_parser("eval", help="evaluate a repair engine against a reference")
     eval_sub = p.add_subparsers(dest="eval_name", metavar="NAME", required=True)

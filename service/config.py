@@ -134,6 +134,12 @@ SETTINGS: tuple[Setting, ...] = (
             "topic of clean events (output)", metavar="TOPIC"),
     Setting("topic_dlq", "QINGLIU_TOPIC_DLQ", "--topic-dlq", str, "posts.dlq",
             "dead-letter topic (output)", metavar="TOPIC"),
+    Setting("topic_rules", "QINGLIU_TOPIC_RULES", "--topic-rules", str, "qingliu.rules",
+            "compacted topic of operator rules (read by every worker; `qingliu rules`)",
+            metavar="TOPIC"),
+    Setting("rules_file", "QINGLIU_RULES_FILE", "--rules-file", str, "",
+            "batch commands: operator rules from this JSONL file (the rules topic's values)",
+            metavar="FILE"),
     Setting("group_id", "QINGLIU_GROUP_ID", "--group-id", str, "qingliu",
             "consumer group / Faust app id; workers with the same id share partitions", metavar="ID"),
     Setting("concurrency", "QINGLIU_CONCURRENCY", "--concurrency", _positive_int, 4,
@@ -184,7 +190,7 @@ BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 #: Groups of settings the subcommands take.
 CONNECTION = ("broker", "security_protocol", "sasl_mechanism", "sasl_username", "sasl_password",
               "ssl_cafile", "ssl_certfile", "ssl_keyfile")
-TOPICS = ("topic_raw", "topic_clean", "topic_dlq")
+TOPICS = ("topic_raw", "topic_clean", "topic_dlq", "topic_rules")
 TOPIC_CREATION = ("partitions", "replication")
 WORKER = (*CONNECTION, *TOPICS, *TOPIC_CREATION, "group_id", "concurrency", "processes",
           "processing_guarantee", "max_bytes", "web_host", "web_port", "log_level", "data_dir")
@@ -198,6 +204,8 @@ class Settings:
     topic_raw: str = "posts.raw"
     topic_clean: str = "posts.clean"
     topic_dlq: str = "posts.dlq"
+    topic_rules: str = "qingliu.rules"
+    rules_file: str = ""
     group_id: str = "qingliu"
     concurrency: int = 4
     processes: int | str = "auto"

@@ -1,7 +1,8 @@
 """The topic contract in ``topics/``: topic definitions, JSON Schemas, and ``topics apply``.
 
-``topics/topics.v1.json`` defines posts.raw / posts.clean / posts.dlq (partitions, replication,
-retention, cleanup policy, key/value format); ``topics/schemas/*.json`` are the value schemas.
+``topics/topics.v1.json`` defines posts.raw / posts.clean / posts.dlq and the compacted
+qingliu.rules (partitions, replication, retention, cleanup policy, key/value format);
+``topics/schemas/*.json`` are the value schemas.
 Names, partitions and replication are overridable through :mod:`service.config`.
 """
 
@@ -19,7 +20,8 @@ from service.errors import ConfigError
 
 TOPICS_DIR_ENV = "QINGLIU_TOPICS_DIR"
 TOPICS_FILE = "topics.v1.json"
-ROLES = ("raw", "clean", "dlq")
+ROLES = ("raw", "clean", "dlq", "rules")
+SINGLE_PARTITION = ("dlq", "rules")  # QINGLIU_PARTITIONS does not apply to these
 
 
 def topics_dir() -> Path:
@@ -71,13 +73,14 @@ class TopicSpec:
 
 
 def specs(settings: Settings) -> list[TopicSpec]:
-    """The three topics with names/partitions/replication from ``settings`` where given."""
-    names = {"raw": settings.topic_raw, "clean": settings.topic_clean, "dlq": settings.topic_dlq}
+    """The contract's topics with names/partitions/replication from ``settings`` where given."""
+    names = {"raw": settings.topic_raw, "clean": settings.topic_clean, "dlq": settings.topic_dlq,
+             "rules": settings.topic_rules}
     out = []
     for role in ROLES:
         spec = definitions()["topics"][role]
         partitions = spec["partitions"]
-        if settings.partitions and role != "dlq":
+        if settings.partitions and role not in SINGLE_PARTITION:
             partitions = settings.partitions
         out.append(TopicSpec(
             role=role,

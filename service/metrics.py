@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -64,6 +64,14 @@ class Metrics:
                                     "Messages processed and published together (at_least_once)",
                                     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
                                     registry=r)
+        self.rules = Gauge("qingliu_rules", "Operator rules in force", registry=r)
+        self.rules_version = Gauge("qingliu_rules_version_info",
+                                   "The operator rules version in force (label; value 1)",
+                                   ["version"], registry=r)
+        self.rules_invalid = Counter("qingliu_rules_invalid",
+                                     "Records of the rules topic skipped as invalid, by reason",
+                                     ["reason"], registry=r)
+        self.set_rules("none", 0)
         for code in ERROR_CODES:
             self.dead_lettered.labels(code=code)
         self._lag: _LagCollector | None = None
@@ -72,6 +80,12 @@ class Metrics:
         """Report lag from ``source()`` → ``(topic, partition, lag)`` rows at scrape time."""
         self._lag = _LagCollector(source)
         self.registry.register(self._lag)
+
+    def set_rules(self, version: str, count: int) -> None:
+        """Report the operator rules in force: their ``version`` and how many."""
+        self.rules_version.clear()
+        self.rules_version.labels(version=version).set(1)
+        self.rules.set(count)
 
     def render(self) -> bytes:
         """The exposition text."""
