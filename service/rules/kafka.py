@@ -19,34 +19,39 @@ from service.rules.store import RulesStore, Skipped
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_MS = 100
-ASSIGN_TIMEOUT_S = 10.0
 
 
 class RulesTopicMissing(QingliuError):
     """The rules topic does not exist (yet)."""
 
 
-def consumer(settings: Settings) -> Any:
-    """A group-less consumer of every partition of the rules topic, from the beginning."""
-    from aiokafka import AIOKafkaConsumer
+async def open_consumer(settings: Settings) -> Any:
+    """A started, group-less consumer assigned every partition of the rules topic, positioned
+    at the beginning.  Raises :class:`RulesTopicMissing` if the topic does not exist.
 
-    return AIOKafkaConsumer(
-        settings.topic_rules, bootstrap_servers=settings.bootstrap, group_id=None,
-        enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_WAIT_MS,
-        metadata_max_age_ms=5000, **settings.kafka_auth(),
+    Partitions are assigned explicitly after an all-topics metadata request, which (unlike a
+    subscription) never makes a broker auto-create the topic without compaction.
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    kafka = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap, group_id=None, enable_auto_commit=False,
+        auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_WAIT_MS, **settings.kafka_auth(),
     )
-
-
-async def wait_for_assignment(kafka: Any, topic: str, timeout: float = ASSIGN_TIMEOUT_S
-                              ) -> set[Any]:
-    """The partitions assigned once the topic's metadata arrives; raises if it never does."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not kafka.assignment():
-        if loop.time() > deadline:
-            raise RulesTopicMissing(f"topic {topic} not found; run `qingliu topics apply`")
-        await asyncio.sleep(0.1)
-    return set(kafka.assignment())
+    await kafka.start()
+    try:
+        cluster = await kafka._client.fetch_all_metadata()
+        partitions = cluster.partitions_for_topic(settings.topic_rules)
+        if not partitions:
+            raise RulesTopicMissing(f"topic {settings.topic_rules} does not exist; create it "
+                                    "(compacted) with `qingliu topics apply`")
+        assigned = [TopicPartition(settings.topic_rules, p) for p in sorted(partitions)]
+        kafka.assign(assigned)
+        await kafka.seek_to_beginning(*assigned)
+    except BaseException:
+        await kafka.stop()
+        raise
+    return kafka
 
 
 async def catch_up(kafka: Any, store: RulesStore, timeout: float,
@@ -85,10 +90,8 @@ def take(store: RulesStore, batch: dict[Any, list[Any]],
 async def read_all(settings: Settings, timeout: float = 30.0,
                    on_skip: Callable[[Skipped], None] | None = None) -> RulesStore:
     """Every rule on the topic now (``qingliu rules list``)."""
-    kafka = consumer(settings)
-    await kafka.start()
+    kafka = await open_consumer(settings)
     try:
-        await wait_for_assignment(kafka, settings.topic_rules)
         store = RulesStore()
         if not await catch_up(kafka, store, timeout, on_skip):
             raise QingliuError(f"reading {settings.topic_rules} took more than {timeout:.0f} s")
