@@ -73,6 +73,15 @@ def _cgroup_cpu_quota() -> float | None:
         return None
 
 
+def _switch(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be on or off (1/0, true/false, yes/no)")
+
+
 def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
@@ -184,6 +193,16 @@ SETTINGS: tuple[Setting, ...] = (
             "client certificate (mutual TLS)", metavar="FILE"),
     Setting("ssl_keyfile", "QINGLIU_SSL_KEYFILE", "--ssl-keyfile", str, "",
             "client private key (mutual TLS)", metavar="FILE"),
+    Setting("review", "QINGLIU_REVIEW", "--review", _switch, False,
+            "serve the review page (/review: recent outcomes with their edits) on the worker's "
+            "web server; off by default (posts are user content)", metavar="on|off"),
+    Setting("review_token", "QINGLIU_REVIEW_TOKEN", "--review-token", str, "",
+            "token the review page requires (?token= once, then a cookie; or Authorization: "
+            "Bearer); empty: none", secret=True, metavar="TOKEN"),
+    Setting("review_host", "QINGLIU_REVIEW_HOST", "--review-host", str, "127.0.0.1",
+            "`qingliu review`: address its web server binds", metavar="HOST"),
+    Setting("review_port", "QINGLIU_REVIEW_PORT", "--review-port", _port, 6068,
+            "`qingliu review`: port of its web server (0: pick a free one)", metavar="PORT"),
 )
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 
@@ -193,7 +212,8 @@ CONNECTION = ("broker", "security_protocol", "sasl_mechanism", "sasl_username", 
 TOPICS = ("topic_raw", "topic_clean", "topic_dlq", "topic_rules")
 TOPIC_CREATION = ("partitions", "replication")
 WORKER = (*CONNECTION, *TOPICS, *TOPIC_CREATION, "group_id", "concurrency", "processes",
-          "processing_guarantee", "max_bytes", "web_host", "web_port", "log_level", "data_dir")
+          "processing_guarantee", "max_bytes", "web_host", "web_port", "log_level", "data_dir",
+          "review", "review_token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +244,10 @@ class Settings:
     ssl_cafile: str = ""
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
+    review: bool = False
+    review_token: str = field(default="", repr=False)
+    review_host: str = "127.0.0.1"
+    review_port: int = 6068
 
     @property
     def pipeline_processes(self) -> int:

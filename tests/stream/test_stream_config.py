@@ -24,6 +24,8 @@ CONTRACT = {
     "QINGLIU_SASL_USERNAME": "--sasl-username", "QINGLIU_SASL_PASSWORD": "--sasl-password",
     "QINGLIU_SSL_CAFILE": "--ssl-cafile", "QINGLIU_SSL_CERTFILE": "--ssl-certfile",
     "QINGLIU_SSL_KEYFILE": "--ssl-keyfile",
+    "QINGLIU_REVIEW": "--review", "QINGLIU_REVIEW_TOKEN": "--review-token",
+    "QINGLIU_REVIEW_HOST": "--review-host", "QINGLIU_REVIEW_PORT": "--review-port",
 }
 
 

@@ -1,0 +1,1 @@
+"""The review page's static assets (package data: HTML, CSS, JavaScript)."""

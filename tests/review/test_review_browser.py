@@ -1,0 +1,73 @@
+"""The review page in headless Chromium, fed directly (no broker): highlights, escaping, polling.
+
+The broker-facing version (worker and ``qingliu review`` while a stream runs) is
+``tests/stream/test_stream_review.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from service.pipeline import Origin, process_message
+from service.review import Feed
+from service.review.web import create_web_app
+
+
+def _helper() -> Any:
+    name = "qingliu_review_chromium"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("chromium.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+chromium = _helper()
+BINARY = chromium.chromium_path()
+pytestmark = pytest.mark.skipif(BINARY is None, reason=chromium.SKIP_REASON)
+
+
+async def test_page_renders_edits_and_hostile_posts_as_text() -> None:
+    feed = Feed()
+    for offset, raw in enumerate(chromium.raw_posts()):
+        outcome = process_message(raw, None, Origin("posts.raw", 0, offset))
+        feed.publish(outcome.kind, outcome.value_bytes())
+    runner = web.AppRunner(create_web_app(feed), shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/review"
+    try:
+        async with chromium.chromium_page(BINARY) as page:
+            await page.goto(url)
+            total = len(feed)
+            await page.wait_for("document.getElementById('status').dataset.state === 'live'"
+                                f" && document.querySelectorAll('article.card').length >= {total}")
+            report = await page.evaluate(chromium.DOM_REPORT)
+            assert report["status"] == "live"  # server-sent events
+            chromium.assert_rendered(report, page)
+            shot = await page.screenshot(chromium.ARTIFACTS / "review-fed.png")
+            print(f"screenshot: {shot}")
+
+            # Filters: only spun posts, then everything again.
+            await page.evaluate("document.querySelector('#legend button[data-kind=spun]').click()")
+            visible = await page.evaluate(
+                "Array.from(document.querySelectorAll('article.card:not([hidden])'))"
+                ".map((c) => c.querySelectorAll('mark.k-spun').length > 0)")
+            assert visible and all(visible)
+
+            # Polling fallback: the same outcomes without EventSource.
+            await page.goto(url + "?mode=poll#poll")
+            await page.wait_for("document.getElementById('status').dataset.state === 'polling'"
+                                f" && document.querySelectorAll('article.card').length >= {total}")
+            polled = await page.evaluate(chromium.DOM_REPORT)
+            assert polled["status"] == "polling"
+            chromium.assert_rendered(polled, page)
+    finally:
+        await runner.cleanup()
