@@ -9,21 +9,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
-import itertools
 import logging
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Awaitable, Iterator
+from typing import IO, Any, NoReturn
 
 import orjson
 
 from service import __version__, config
 from service.errors import ConfigError, QingliuError
+from service.localbroker import local_broker
+from service.pipeline import post_key
+from service.review import command as review_cli
 from service.rules import cli as rules_cli
 
 log = logging.getLogger("service.cli")
@@ -41,7 +41,19 @@ against a Kafka cluster:
 
 
 class UsageError(QingliuError):
-    """A command-line mistake; the message says what to do."""
+    """A command-line mistake; the message says what to do (exit status 2)."""
+
+
+class BrokerError(QingliuError):
+    """The broker cannot be reached or refused a request (exit status 1)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line naming the (sub)command, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE (PROG --help …)`` and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,15 +98,11 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
     return (line for _, line in _numbered_lines(stream))
 
 
-def post_key(value: bytes) -> bytes | None:
-    """The message key for a raw post: its ``id`` when the value parses, else none."""
-    try:
-        post = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
-    if isinstance(post, dict) and isinstance(post.get("id"), str) and post["id"]:
-        return post["id"].encode("utf-8")
-    return None
+def _quiet_kafka_clients() -> None:
+    """Client commands report a broker failure in one line; aiokafka's own log lines would
+    repeat it (and Python prints warnings of unconfigured loggers to stderr)."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,10 +138,10 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.action == "apply":
-        for line in asyncio.run(_with_timeout(contracts.apply(settings), args.timeout, settings)):
+        for line in _run_against_broker(contracts.apply(settings), settings, args.timeout):
             print(line)
         return 0
-    rows = asyncio.run(_with_timeout(contracts.describe(settings), args.timeout, settings))
+    rows = _run_against_broker(contracts.describe(settings), settings, args.timeout)
     wanted = {s.name: s for s in contracts.specs(settings)}
     for row in rows:
         spec = wanted[row["name"]]
@@ -150,22 +158,30 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0 if all(r["exists"] for r in rows) else 1
 
 
-async def _with_timeout(coro: Any, timeout: float, settings: config.Settings) -> Any:
+def _run_against_broker(work: Awaitable[Any], settings: config.Settings,
+                        timeout: float | None = None) -> Any:
+    """Run ``work`` (a client talking to the broker); a broker failure becomes one line."""
+    _quiet_kafka_clients()
+    return asyncio.run(_broker_errors(work, settings, timeout))
+
+
+async def _broker_errors(work: Awaitable[Any], settings: config.Settings,
+                         timeout: float | None) -> Any:
     try:
-        return await asyncio.wait_for(coro, timeout)
+        return await asyncio.wait_for(work, timeout)
     except (TimeoutError, OSError) as exc:
-        raise UsageError(
+        raise BrokerError(
             f"cannot reach the broker at {settings.broker} ({type(exc).__name__}); start one "
             "(`qingliu dev`) or set QINGLIU_BROKER / --broker"
         ) from None
     except Exception as exc:
         if type(exc).__name__ == "KafkaConnectionError":
-            raise UsageError(
+            raise BrokerError(
                 f"cannot reach the broker at {settings.broker}; start one (`qingliu dev`) or set "
                 "QINGLIU_BROKER / --broker"
             ) from None
         if type(exc).__module__.startswith("aiokafka"):
-            raise UsageError(
+            raise BrokerError(
                 f"broker {settings.broker}: {type(exc).__name__}: {exc}; check QINGLIU_BROKER "
                 "and the security settings"
             ) from None
@@ -180,13 +196,12 @@ async def produce_lines(settings: config.Settings, lines: Iterator[bytes],
     """Send each line (bytes, unchanged) to the raw topic, keyed by post id; returns the count."""
     from aiokafka import AIOKafkaProducer
 
-    from service.app import MAX_REQUEST_BYTES
-
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=5,
-                                max_request_size=MAX_REQUEST_BYTES, **settings.kafka_auth())
-    await producer.start()
+                                max_request_size=config.MAX_REQUEST_BYTES,
+                                **settings.kafka_auth())
     count = 0
     try:
+        await producer.start()  # inside: a failed start is stopped too (no "Unclosed" warning)
         for line in lines:
             await producer.send(topic or settings.topic_raw, key=post_key(line), value=line)
             count += 1
@@ -201,10 +216,29 @@ def cmd_produce(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(_open_in(args.file))
-        count = asyncio.run(_with_timeout(produce_lines(settings, _lines(stream)),
-                                          args.timeout, settings))
+        count = _run_against_broker(produce_lines(settings, _lines(stream)), settings,
+                                    args.timeout)
     print(f"produced {count} messages to {settings.topic_raw}", file=sys.stderr)
     return 0
+
+
+# Text that survives repair although bytes were lost: U+FFFD, or UTF-8 U+FFFD read as GBK.
+_LOSS_MARKS = ("\ufffd", "锟斤拷")
+
+
+def outcome_label(event: dict[str, Any]) -> tuple[str, str, str]:
+    """What happened to a post, as (mark, words, colour): repaired, unrecoverable, or unchanged
+    (corruption detected but not repaired, or none detected)."""
+    corruption = event.get("corruption") or {}
+    kinds = ",".join(corruption.get("kinds") or [])
+    text = str(event.get("text", ""))
+    if any(mark in text for mark in _LOSS_MARKS):
+        return "✗", f"unrecoverable ({kinds or 'bytes lost'})", "red"
+    if event.get("edits") or event.get("encoding") not in (None, "utf-8", "ascii"):
+        return "✓", f"repaired ({kinds})", "green"
+    if kinds:
+        return "·", f"unchanged: {kinds} detected, not repaired", "yellow"
+    return "·", "unchanged: no corruption detected", "cyan"
 
 
 def render_event(value: bytes, console: Any) -> None:
@@ -222,9 +256,9 @@ def render_event(value: bytes, console: Any) -> None:
     from rich.markup import escape
 
     corruption = event.get("corruption", {})
-    kinds = ",".join(corruption.get("kinds", [])) or "clean"
-    console.print(f"[bold green]✓ {escape(str(event.get('id')))}[/bold green] "
-                  f"[cyan]{kinds}[/cyan] score={corruption.get('score')} "
+    mark, words, colour = outcome_label(event)
+    console.print(f"[bold {colour}]{mark} {escape(str(event.get('id')))}[/bold {colour}] "
+                  f"[{colour}]{escape(words)}[/{colour}] score={corruption.get('score')} "
                   f"edits={len(event.get('edits', []))}", highlight=False)
     if event.get("original_text") != event.get("text"):
         console.print(f"  [dim]before:[/dim] {escape(event.get('original_text', '')[:200])!s}",
@@ -251,10 +285,10 @@ async def tail_topics(settings: config.Settings, topics: list[str], *, max_messa
         auto_offset_reset="earliest" if from_beginning else "latest",
         fetch_max_wait_ms=100, **settings.kafka_auth(),
     )
-    await consumer.start()
     seen = 0
     last = time.monotonic()
     try:
+        await consumer.start()  # inside: a failed start is stopped too
         while max_messages is None or seen < max_messages:
             batch = await consumer.getmany(timeout_ms=200, max_records=500)
             if not batch:
@@ -279,9 +313,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
     settings = _settings(args)
     topics = [settings.topic_clean] + ([settings.topic_dlq] if args.dlq else [])
     try:
-        asyncio.run(tail_topics(settings, topics, max_messages=args.max,
-                                idle_timeout=args.idle_timeout,
-                                from_beginning=args.from_beginning, raw=args.json))
+        _run_against_broker(tail_topics(settings, topics, max_messages=args.max,
+                                        idle_timeout=args.idle_timeout,
+                                        from_beginning=args.from_beginning, raw=args.json),
+                            settings)
     except KeyboardInterrupt:
         pass
     return 0
@@ -295,30 +330,6 @@ def demo_posts() -> list[bytes]:
     from service.samples import demo_posts as load
 
     return load()
-
-
-@contextlib.contextmanager
-def local_broker(kind: str) -> Iterator[str]:
-    """Yield a ``kafka://`` URL: the embedded Tansu broker, a local Apache Kafka, or a URL."""
-    if kind == "embedded":
-        from service.broker import EmbeddedBroker
-
-        with EmbeddedBroker() as broker:
-            yield broker.url
-    elif kind == "kafka":
-        try:
-            from service.kafka_local import start_kafka
-        except ImportError:
-            raise UsageError("--broker kafka needs service.kafka_local (the Apache Kafka tier); "
-                             "use --broker embedded, or a kafka://host:port URL") from None
-        with start_kafka(nodes=1) as bootstrap:
-            yield config.broker_urls(str(bootstrap))
-    else:
-        try:
-            yield config.broker_urls(kind)
-        except ValueError as exc:
-            raise UsageError(f"--broker {kind!r} {exc}; use embedded, kafka or kafka://host:port") \
-                from None
 
 
 async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> int:
@@ -341,9 +352,10 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> in
             seen = await tail_topics(settings, [settings.topic_clean, settings.topic_dlq],
                                      max_messages=count, idle_timeout=idle_timeout,
                                      from_beginning=True, raw=False)
-            clean = app.metrics.published.labels(topic=settings.topic_clean, kind="clean")
-            print(f"\ndemo    {seen}/{count} outcomes ({int(clean._value.get())} clean events, "
-                  f"{seen - int(clean._value.get())} dead letters)", file=sys.stderr)
+            clean = int(app.metrics.registry.get_sample_value(
+                "qingliu_published_total", {"topic": settings.topic_clean, "kind": "clean"}) or 0)
+            print(f"\ndemo    {seen}/{count} outcomes ({clean} clean events, "
+                  f"{seen - clean} dead letters)", file=sys.stderr)
             return 0 if seen == count else 1
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -380,7 +392,8 @@ def cmd_process(args: argparse.Namespace) -> int:
 
     from service.pipeline import Limits, Origin, process_message
 
-    limits = Limits(max_bytes=args.max_bytes or config.load({}).max_bytes)
+    # flag > QINGLIU_MAX_BYTES > default, validated like every setting (1 byte to 64 MiB)
+    limits = Limits(max_bytes=config.load({"max_bytes": args.max_bytes}).max_bytes)
     source = args.input or "-"
     counts = {"clean": 0, "dlq": 0}
     rules = rules_cli.batch_rules(args)
@@ -407,104 +420,31 @@ def cmd_process(args: argparse.Namespace) -> int:
     return 0
 
 
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def _input_lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Lines of ``stream`` without their line ends.
-
-    A stream that starts with a UTF-16 byte-order mark is decoded whole before it is split
-    (splitting UTF-16 on the byte 0x0A would cut characters in half); a UTF-8 BOM is dropped.
-    """
-    head = stream.read(2)
-    if head in _UTF16_BOMS:
-        text = (head + stream.read()).decode("utf-16", errors="replace")
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        for line in lines:
-            yield line.rstrip("\r").encode("utf-8")
-        return
-    if head == b"\xef\xbb":
-        third = stream.read(1)
-        head = b"" if third == b"\xbf" else head + third
-    read = getattr(stream, "read1", stream.read)  # read1: don't wait for a full buffer on pipes
-    pending = b""
-    for chunk in itertools.chain([head], iter(lambda: read(1 << 16), b"")):
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line.rstrip(b"\r")
-    if pending:
-        yield pending.rstrip(b"\r")
-
-
 def cmd_repair(args: argparse.Namespace) -> int:
     """Repair text: one output line per input line (or one JSON object with --explain)."""
-    from service.fixers.decoding import decode_bytes
-    from service.pipeline import repair_text
-    from service.tagging import tag
+    from service.fixers.decoding import Decoded, decode_bytes, decode_lines
+    from service.pipeline import explain, repair_text
 
     if args.text and (args.file or args.input):
         raise UsageError("give either --text or a FILE, not both")
     rules = rules_cli.batch_rules(args)
     with contextlib.ExitStack() as stack:
+        lines: Iterator[Decoded]
         if args.text:
-            lines: Any = [t.encode("utf-8", "surrogateescape") for t in args.text]
+            lines = (decode_bytes(text.encode("utf-8", "surrogateescape"), lenient=True)
+                     for text in args.text)
         else:
             stream = stack.enter_context(_open_in(args.input or args.file))
-            lines = _input_lines(stream)
+            lines = decode_lines(stream)  # any codec, line by line; never raises
         out = stack.enter_context(_open_out(args.output))
-        for line in lines:
-            try:
-                decoded = decode_bytes(line)
-                text, encoding = decoded.text, decoded.encoding
-            except Exception:  # undecodable: keep going, one output line per input line
-                text, encoding = line.decode("utf-8", errors="replace"), "undecodable"
-            repair = repair_text(text, rules=rules)
+        for decoded in lines:
             if args.explain:
-                tags = tag(repair.text)
-                record = {
-                    "text": repair.text,
-                    "encoding": encoding,
-                    "edits": [e.to_dict() for e in repair.edits],
-                    "corruption": {"score": round(repair.score, 4), "kinds": list(repair.kinds)},
-                    "tags": {"topics": tags.topics, "places": tags.places,
-                             "evidence": tags.evidence},
-                }
-                out.write(orjson.dumps(record) + b"\n")
+                out.write(orjson.dumps(explain(decoded, rules=rules)) + b"\n")
             else:
-                out.write(repair.text.encode("utf-8", "replace") + b"\n")
+                out.write(repair_text(decoded.text, rules=rules).text.encode("utf-8", "replace")
+                          + b"\n")
         out.flush()
     return 0
-
-
-# --------------------------------------------------------------------------------------------
-# eval / bench
-# --------------------------------------------------------------------------------------------
-_EVAL_ERROR: list[str] = []
-
-
-def _eval_module() -> Any:
-    """service.spun.evaluate when it is present and importable, else None (reason kept)."""
-    try:
-        module = importlib.import_module("service.spun.evaluate")
-    except Exception as exc:  # absent, or broken: the rest of the CLI must still work
-        _EVAL_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
-        return None
-    if not (callable(getattr(module, "add_arguments", None))
-            and callable(getattr(module, "run", None))):
-        _EVAL_ERROR[:] = ["it lacks add_arguments(parser) / run(args)"]
-        return None
-    return module
-
-
-def cmd_eval_missing(args: argparse.Namespace) -> int:
-    """Placeholder when service/spun/evaluate.py is absent."""
-    reason = f" ({_EVAL_ERROR[0]})" if _EVAL_ERROR else ""
-    raise UsageError("the spun evaluator (service/spun/evaluate.py) is not available in this "
-                     f"build{reason}; update the package (pip install -e .) or use "
-                     "`qingliu repair`")
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,7 +452,7 @@ def cmd_eval_missing(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The full ``qingliu`` argument parser."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="qingliu",
         description="Qingliu (清流): repair and tag corrupted Chinese posts in a Kafka stream.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -569,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_flags(p, (*config.CONNECTION, "topic_clean", "topic_dlq"))
     p.set_defaults(func=cmd_tail)
 
+    review_cli.register(sub)  # qingliu review (service/review/command.py)
+
     p = sub.add_parser("process", help="batch: JSONL raw posts → clean events, no Kafka",
                        description="The worker's pipeline on a file: raw posts (JSONL, one per "
                        "line, any codec) on stdin or --input; clean events as JSONL on stdout or "
@@ -576,8 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", "-i", metavar="FILE")
     p.add_argument("--output", "-o", metavar="FILE")
     p.add_argument("--dlq", metavar="FILE", help="write dead-letter records here")
-    p.add_argument("--max-bytes", type=int, default=None, metavar="BYTES",
-                   help="size limit per post [env QINGLIU_MAX_BYTES, default 1 MiB]")
+    p.add_argument("--max-bytes", default=None, metavar="BYTES",
+                   help="size limit per post, 1 byte to 64 MiB [env QINGLIU_MAX_BYTES, default "
+                   "1 MiB]")
     p.add_argument("--progress", action="store_true",
                    help="always show the progress bar (default: only on a terminal)")
     config.add_flags(p, ("rules_file",))
@@ -603,14 +546,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate a repair engine against a reference")
     eval_sub = p.add_subparsers(dest="eval_name", metavar="NAME", required=True)
     q = eval_sub.add_parser("spun", help="score spun-text restoration (--spun A --orig B)")
-    module = _eval_module()
-    if module is not None:
-        module.add_arguments(q)
-        q.set_defaults(func=module.run)
-    else:
-        q.add_argument("--spun", metavar="FILE", help="spun text, one line per line")
-        q.add_argument("--orig", metavar="FILE", help="the original text, line by line")
-        q.set_defaults(func=cmd_eval_missing)
+    from service.spun import evaluate as spun_evaluate
+
+    spun_evaluate.add_arguments(q)
+    q.set_defaults(func=spun_evaluate.run)
 
     from service import benchmarks
 
@@ -622,32 +561,45 @@ def build_parser() -> argparse.ArgumentParser:
         q = bench_sub.add_parser(name, help=(bench.__doc__ or "").strip().splitlines()[0])
         bench.add_arguments(q)
         q.set_defaults(func=bench.run)
+    # Each (sub)command's parser in its defaults: errors found after parsing (unrecognized
+    # arguments) are reported by the subcommand that was given them.
+    parser.set_defaults(parser=parser)
+    for commands in (sub, eval_sub, bench_sub):
+        for command_parser in commands.choices.values():
+            command_parser.set_defaults(parser=command_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``qingliu`` console command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return int(args.func(args) or 0)
     except (ConfigError, UsageError) as exc:
-        print(f"qingliu {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, exc, 2)
     except QingliuError as exc:
-        print(f"qingliu {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(args, exc, 1)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        return _fail(args, f"cannot open {exc.filename}: {exc.strerror}", 2)  # a path given
+    except OSError as exc:  # the machine refused (a port in use, a full disk …)
+        return _fail(args, exc, 1)
 
 
-def _path_exists(path: str) -> bool:  # pragma: no cover - used by benchmarks
-    return Path(path).exists()
+def _fail(args: argparse.Namespace, error: object, status: int) -> int:
+    """Print ``qingliu COMMAND: error: …`` as one line on stderr; return ``status``."""
+    message = " ".join(str(error).split())
+    print(f"{args.parser.prog}: error: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -73,6 +73,22 @@ def _cgroup_cpu_quota() -> float | None:
         return None
 
 
+# Kafka clients' largest request (producer) and fetch: a dead letter of a too-large post carries
+# the post base64-encoded.
+MAX_REQUEST_BYTES = 16 << 20
+
+# The largest QINGLIU_MAX_BYTES accepted: a clean event may take 6 × this (see the clean-event
+# schema), and a dead letter carries the raw value base64-encoded.
+MAX_MAX_BYTES = 64 << 20
+
+
+def _max_bytes(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_MAX_BYTES:
+        raise ValueError(f"must be between 1 and {MAX_MAX_BYTES} (64 MiB)")
+    return value
+
+
 def _switch(text: str) -> bool:
     value = text.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -116,6 +132,8 @@ def broker_urls(text: str) -> str:
         host, colon, port = rest.rpartition(":")
         if not colon or not host or not port.isdigit():
             raise ValueError(f"{part!r} is not host:port")
+        if not 1 <= int(port) <= 65535:
+            raise ValueError(f"{part!r}: the port must be between 1 and 65535")
         hosts.append(f"{host}:{port}")
     return "kafka://" + ",".join(hosts)
 
@@ -162,8 +180,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("processing_guarantee", "QINGLIU_PROCESSING_GUARANTEE", "--processing-guarantee",
             _choice(GUARANTEES), "at_least_once",
             "at_least_once, or exactly_once (Kafka transactions; needs Apache Kafka)"),
-    Setting("max_bytes", "QINGLIU_MAX_BYTES", "--max-bytes", _positive_int, 1 << 20,
-            "raw values larger than this are dead-lettered as too_large", metavar="BYTES"),
+    Setting("max_bytes", "QINGLIU_MAX_BYTES", "--max-bytes", _max_bytes, 1 << 20,
+            "raw values larger than this are dead-lettered as too_large (1 to 64 MiB)",
+            metavar="BYTES"),
     Setting("web_host", "QINGLIU_WEB_HOST", "--web-host", str, "127.0.0.1",
             "address the health/metrics web server binds (0.0.0.0 in containers)", metavar="HOST"),
     Setting("web_port", "QINGLIU_WEB_PORT", "--web-port", _port, 6066,
@@ -342,7 +361,8 @@ def load(
 ) -> Settings:
     """Resolve every setting from flags (``args``), then ``environ``, then defaults.
 
-    Raises :class:`ConfigError` naming the flag and variable of a malformed value.
+    Raises :class:`ConfigError` naming the flag and variable of a malformed value, or of a
+    certificate or key file that does not exist.
     """
     environ = os.environ if environ is None else environ
     given = vars(args) if isinstance(args, argparse.Namespace) else dict(args or {})
@@ -367,4 +387,13 @@ def load(
             raise ConfigError(
                 f"{source}={shown} {exc} (flag {setting.flag}, env {setting.env})"
             ) from None
+    for name in SSL_FILES:
+        path = values[name]
+        if path and not os.path.isfile(path):
+            setting = BY_NAME[name]
+            raise ConfigError(f"{setting.env} / {setting.flag}: no such file: {path}")
     return Settings(**values)
+
+
+#: Settings that name files which must exist when they are given.
+SSL_FILES = ("ssl_cafile", "ssl_certfile", "ssl_keyfile")

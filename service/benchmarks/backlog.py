@@ -205,8 +205,8 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
     """Produce the backlog, start ``qingliu worker``, sample its RSS until it has drained."""
     from service import contracts
     from service.broker import free_port
-    from service.cli import local_broker
     from service.config import Settings
+    from service.localbroker import local_broker
 
     run = f"bl{uuid.uuid4().hex[:6]}"
     names = {role: f"backlog-{run}.{role}" for role in ("raw", "clean", "dlq")}

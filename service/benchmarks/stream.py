@@ -61,8 +61,7 @@ def batch_rate(posts: list[bytes], cpu: list[float] | None = None) -> float:
 
     ``cpu``, when given, receives the CPU seconds per post.
     """
-    from service.cli import post_key
-    from service.pipeline import Origin, process_message
+    from service.pipeline import Origin, post_key, process_message
 
     for post in posts[:50]:
         process_message(post, post_key(post))
@@ -79,7 +78,7 @@ def batch_rate(posts: list[bytes], cpu: list[float] | None = None) -> float:
 async def _produce(bootstrap: str, topic: str, posts: list[bytes], rate: float | None) -> None:
     from aiokafka import AIOKafkaProducer
 
-    from service.cli import post_key
+    from service.pipeline import post_key
 
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5 if rate is None else 0)
     await producer.start()
@@ -197,13 +196,25 @@ def _stub_process(value: bytes | None, key: bytes | None = None, origin: Any = N
 def stub_worker() -> int:
     """``qingliu worker`` with the pipeline replaced by :func:`_stub_process`.
 
-    What such a worker spends per message is the cost of Kafka and Faust alone.
+    What such a worker spends per message is the cost of Kafka and Faust alone.  The stub is
+    put in place before the worker's modules are imported, so they bind it instead of the real
+    pipeline; the worker is then started as ``qingliu worker`` starts it.
     """
-    import service.app
-    from service.cli import main
+    import service.pipeline
 
-    service.app.process_message = _stub_process  # type: ignore[assignment]
-    return main(["worker"])
+    service.pipeline.process_message = _stub_process  # type: ignore[assignment]
+    import faust
+
+    from service import config
+    from service.logs import configure
+    from service.worker import create_app
+
+    settings = config.load()
+    app = create_app(settings)
+    configure(settings.log_level)
+    faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True, redirect_stdouts=False,
+                 logging_config=app.conf.logging_config).execute_from_commandline()
+    return 0
 
 
 def stop_worker(process: subprocess.Popen[bytes], grace: float = 30) -> None:
@@ -269,7 +280,7 @@ async def measure(url: str, guarantee: str, processes: int | str, args: argparse
 
 @contextlib.contextmanager
 def _broker(kind: str) -> Any:
-    from service.cli import local_broker
+    from service.localbroker import local_broker
 
     with local_broker(kind) as url:
         yield url

@@ -161,10 +161,18 @@ def spinner() -> Callable[[str, int], str]:
 
 
 def restorer() -> Callable[[str], str]:
-    """The pipeline's repair (all fixers, spun restoration last)."""
-    from service.pipeline import repair_text
+    """The spun-text restoration (:mod:`service.spun`, the pipeline's stage for spun text).
 
-    return lambda text: repair_text(text).text
+    The engine itself rather than the pipeline: a module of the tagging package must not reach
+    up into the pipeline that imports the tagger, and spinning damages nothing but wording.
+    """
+    from service import spun
+    from service.edits import apply_edits
+
+    def run(text: str) -> str:
+        return apply_edits(text, spun.fix(text).edits) if spun.detect(text) else text
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ CONTRACT = {
     "QINGLIU_SSL_KEYFILE": "--ssl-keyfile",
     "QINGLIU_REVIEW": "--review", "QINGLIU_REVIEW_TOKEN": "--review-token",
     "QINGLIU_REVIEW_HOST": "--review-host", "QINGLIU_REVIEW_PORT": "--review-port",
+    "QINGLIU_RULES_FILE": "--rules-file", "QINGLIU_TOPIC_RULES": "--topic-rules",
 }
 
 
@@ -153,3 +154,29 @@ def test_usable_cpus_honours_a_container_cpu_limit(monkeypatch, tmp_path, cpu_ma
     monkeypatch.setattr(builtins, "open", fake_open)
     monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: set(range(affinity)))
     assert config.usable_cpus() == expected
+
+
+@pytest.mark.parametrize("url", ["kafka://h:99999", "kafka://h:0", "h:65536", "kafka://h:x"])
+def test_a_broker_port_out_of_range_is_refused(url):
+    with pytest.raises(ConfigError, match="QINGLIU_BROKER"):
+        config.load({}, environ={"QINGLIU_BROKER": url})
+
+
+@pytest.mark.parametrize("value", ["-5", "0", str(config.MAX_MAX_BYTES + 1), "99999999999"])
+def test_max_bytes_is_bounded(value):
+    with pytest.raises(ConfigError, match="QINGLIU_MAX_BYTES"):
+        config.load({}, environ={"QINGLIU_MAX_BYTES": value})
+    assert config.load({}, environ={"QINGLIU_MAX_BYTES": str(config.MAX_MAX_BYTES)}).max_bytes \
+        == config.MAX_MAX_BYTES
+
+
+@pytest.mark.parametrize("name", config.SSL_FILES)
+def test_a_missing_certificate_file_names_the_path_and_the_setting(name, tmp_path):
+    setting = config.BY_NAME[name]
+    missing = str(tmp_path / "missing.pem")
+    with pytest.raises(ConfigError) as info:
+        config.load({}, environ={setting.env: missing})
+    assert setting.env in str(info.value) and missing in str(info.value)
+    present = tmp_path / "present.pem"
+    present.write_text("x")
+    assert getattr(config.load({}, environ={setting.env: str(present)}), name) == str(present)
