@@ -528,9 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("repair", help="repair text line by line",
                        description="Text in (FILE, or stdin; any codec: UTF-8, GBK/GB18030, Big5, "
-                       "UTF-16 with BOM …), repaired text out as UTF-8, exactly one output line "
-                       "per input line.  --explain writes one JSON object per line instead: "
-                       '{"text", "encoding", "edits", "corruption": {"score", "kinds"}, '
+                       "Shift-JIS, UTF-16 with BOM …), repaired text out as UTF-8, exactly one output line "
+                       "per input line.  --explain writes one JSON object per line instead, "
+                       "with the clean event's fields: "
+                       '{"text", "original_text", "normalized", "encoding", "edits", '
+                       '"corruption": {"detected", "score", "kinds"}, '
                        '"tags": {"topics", "places", "evidence"}}.')
     p.add_argument("file", nargs="?", metavar="FILE", help="text file to repair (default or -: stdin)")
     p.add_argument("--text", "-t", action="append", metavar="TEXT",
