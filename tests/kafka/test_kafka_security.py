@@ -140,3 +140,23 @@ def test_web_serves_only_health_and_metrics_on_the_configured_host(
     assert not kafka_local.port_open(w.port, "127.0.0.1")
     assert kafka_local.port_open(w.port, "127.0.0.2")
     assert w.terminate(60) == 0
+
+
+@pytest.mark.parametrize("password", ["wrong-" + uuid.uuid4().hex, '"', "a", 'p"w\\d'], ids=repr)
+def test_wrong_credentials_are_an_authentication_error_not_an_unreachable_broker(
+        sasl_kafka: str, tmp_path: Path, password: str) -> None:
+    import asyncio
+
+    from service.config import Settings
+    from service.worker.probes import StartupError, preflight
+
+    settings = Settings(broker="kafka://" + sasl_kafka, security_protocol="SASL_PLAINTEXT",
+                        sasl_mechanism="PLAIN", sasl_username="qingliu", sasl_password=password,
+                        web_port=kafka_local.free_ports(1)[0], data_dir=str(tmp_path / "data"))
+    with pytest.raises(StartupError) as caught:
+        asyncio.run(asyncio.wait_for(preflight(settings), 60))
+    message = str(caught.value)
+    assert "\n" not in message and "authentication failed" in message
+    assert "QINGLIU_SASL_PASSWORD" in message and "reach" not in message
+    assert f"password={password}" not in message and repr(password) not in message
+    asyncio.run(asyncio.wait_for(preflight(settings.replace(sasl_password=SECRET)), 60))
