@@ -21,7 +21,7 @@ import orjson
 
 from service import __version__, config
 from service.errors import ConfigError, QingliuError
-from service.localbroker import local_broker
+from service.localbroker import broker_kind, local_broker
 from service.pipeline import post_key
 from service.review import command as review_cli
 from service.rules import cli as rules_cli
@@ -468,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=fmt)
     p.add_argument("--demo", action="store_true", help="stream sample posts, show outcomes, exit")
     p.add_argument("--broker", dest="dev_broker", default="embedded", metavar="KIND",
+                   type=broker_kind,
                    help="embedded (Tansu, default), kafka (local Apache Kafka via "
                    "service.kafka_local) or an existing kafka://host:port")
     p.add_argument("--idle-timeout", type=float, default=60.0, metavar="S",

@@ -6,6 +6,7 @@ local Apache Kafka (:mod:`service.kafka_local`), anything else is taken as a ``k
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 from collections.abc import Iterator
 
@@ -40,3 +41,15 @@ def local_broker(kind: str) -> Iterator[str]:
         except ValueError as exc:
             raise ConfigError(f"--broker {kind!r} {exc} (or: embedded, kafka)") from None
         yield url
+
+
+def broker_kind(text: str) -> str:
+    """``text`` if it names a local broker kind or a broker URL (an argparse ``type``), so that
+    a mistyped ``--broker`` is refused before anything starts."""
+    if text in KINDS:
+        return text
+    try:
+        config.broker_urls(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (or: embedded, kafka)") from None
+    return text

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from service.benchmarks.stream import stop_worker
+from service.localbroker import broker_kind
 from service.pipeline import Limits, Origin, process_message
 
 DEFAULT_LENGTHS = "1000,10000,100000,1000000,4000000"
@@ -42,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", default="batch,linearity",
                         help="comma-separated phases: batch, worker, linearity "
                         "(default batch,linearity)")
-    parser.add_argument("--broker", default="kafka", metavar="KIND",
+    parser.add_argument("--broker", default="kafka", metavar="KIND", type=broker_kind,
                         help="worker phase: kafka (local Apache Kafka), embedded (Tansu) or "
                         "kafka://host:port (default kafka)")
     parser.add_argument("--guarantee", default="at_least_once",

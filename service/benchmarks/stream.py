@@ -24,6 +24,7 @@ import uuid
 from typing import Any
 
 from service.benchmarks import median, percentile
+from service.localbroker import broker_kind
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="posts in the latency phase (default 500)")
     parser.add_argument("--rate", type=float, default=None, metavar="PER_S",
                         help="produce rate in the latency phase (default: half the backlog rate)")
-    parser.add_argument("--broker", default="embedded", metavar="KIND",
+    parser.add_argument("--broker", default="embedded", metavar="KIND", type=broker_kind,
                         help="embedded (Tansu), kafka (local Apache Kafka via service.kafka_local) "
                         "or kafka://host:port")
     parser.add_argument("--guarantee", default="at_least_once",

@@ -71,6 +71,8 @@ def test_topics_with_an_unreachable_broker() -> None:
      (["process", "extra"], "qingliu process"),
      (["tail", "--max", "x"], "qingliu tail"),
      (["topics"], "qingliu topics"),
+     (["bench", "backlog", "--broker", "bogus://x"], "qingliu bench backlog"),
+     (["bench", "stream", "--broker", "localhost:99999"], "qingliu bench stream"),
      (["nosuch"], "qingliu")],
 )
 def test_usage_errors_name_the_subcommand(args: list[str], prefix: str) -> None:
