@@ -35,6 +35,7 @@ import ahocorasick
 from service.edits import Edit
 from service.spun import lm
 from service.spun.lexicon import Entry, entries
+from service.spun.neighbours import neighbours
 
 KIND = "spun"
 CTX = lm.ORDER - 1
@@ -42,6 +43,7 @@ R = 0.6  # assumed spinner rate in the evidence model
 LOG_KEEP = math.log(1.0 - R)
 PRIOR_LOGODDS = -4.0  # log-odds of "spun" before looking at the post
 MAX_SITE_LLR = 4.0
+WORD_SITE_LLR = 3.0
 COMMON_FREQ = 20.0  # per million characters of clean text
 COMMON_JIEBA = 1000  # jieba dictionary frequency
 COMMON_TOTAL = 3.5  # most evidence that common forms may contribute to one post
@@ -58,6 +60,51 @@ LOCAL_CAP = 4.5  # … at most this much (natural-log units)
 LOCAL_DECAY = 0.5  # weight of a line's evidence per line of distance
 LONG_LINE = 80  # lines at least this long can make a multi-line post count as spun
 EVIDENCE_SOURCES = ("seed-dev", "spinner")
+# A spun form almost never seen in clean text (≤ 1 per million characters, not a dictionary word)
+# whose original is common is decisive on its own, even in a short post.
+RARE_FREQ = 1.0
+RARE_ORIG_FREQ = 2.0
+RARE_LLR = 6.0
+# A surviving original argues against a spinner, but real spinners use other tables: each
+# distinct original counts once (repeats with diminishing weight), scaled by KEEP_SCALE.
+KEEP_SCALE = 1.0
+KEEP_CAP = -6.0  # … at most this much plus KEEP_CAP_PER_CHAR per character
+KEEP_CAP_PER_CHAR = 0.03
+CHANNEL_WEIGHT = 1.0
+HALLMARK_W = 2.5
+# Spun forms that are ordinary words (jieba frequency / clean-text frequency per million at least
+# REAL_JIEBA / REAL_FREQ) are undone only when the LM alone prefers the original by this margin.
+REAL_JIEBA = 500
+REAL_FREQ = 5.0
+REAL_LM_MARGIN = 1.0
+REAL_LM_MARGIN_TRUSTED = 0.0
+HALLMARKS = 2
+# Dictionary-neighbour candidates (service.spun.neighbours): their site key starts with GENERIC;
+# GENERIC_PRIOR is the prior of a swap that no table lists.
+GENERIC = "\x01"
+GENERIC_PRIOR = 0.0003
+GENERIC_PRIOR_NONWORD = 0.0001
+# … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
+# adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.
+GENERIC_T = 2.5
+GENERIC_SCALE = 1.0
+GENERIC_HIGH = 2.0
+GENERIC_FREE = 3.0
+# Fluency evidence: at every candidate site, how much the LM prefers the best restoration to the
+# text as written (log10 of the window score).  Each site adds FLUENCY_SCALE·(gain − FLUENCY_T),
+# clipped to [FLUENCY_LOW, FLUENCY_HIGH] (natural-log units); the sum is capped at FLUENCY_CAP.
+FLUENCY_T = 0.5
+FLUENCY_SCALE = 1.5
+FLUENCY_LOW = -0.5
+FLUENCY_HIGH = 3.0
+FLUENCY_CAP = 8.0
+# Forms that are real words need a larger gain and count less: common clean words (正在, 天下)
+# and other dictionary words; the first FLUENCY_REAL_FREE of their sum is ignored.
+FLUENCY_COMMON_T = 3.0
+FLUENCY_WORD_T = 1.0
+FLUENCY_WORD_HIGH = 1.5
+FLUENCY_REAL_FREE = 1.5
+FLUENCY_REAL_NEG = 0.0  # weight of real words that the LM would keep
 # Antonym swaps that yield real words (收入→支出, 有效→无效) are undone only in posts judged spun
 # with at least this probability, and with this extra margin (log10) from the LM.
 ANTONYM_PI = 0.99
@@ -90,6 +137,9 @@ class Cand:
     logprior: float  # log10(prior) (+ penalties), without the document term
     entry: Entry
     guarded: bool = False  # an antonym swap whose spun form is a real word
+    channel: float = 0.0  # log10 share of a real word's occurrences a spinner made (see run)
+    margin: float = 0.0  # the LM alone must prefer the original by this much (log10) …
+    margin_trusted: float = 0.0  # … or this much where the post shows the table in use
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +158,44 @@ class Engine:
 
     def __init__(self) -> None:
         self.model = lm.model()
+        self.neighbours = neighbours()
+        self._generic_memo: dict[tuple[str, str, bool], Cand] = {}
+        self._flu_cache: dict[str, float] = {}
         self.cands: dict[str, list[Cand]] = {}
         for e in entries():
             penalty = 0.0
             if e.f_spun >= 30.0 or e.jieba_spun >= 2000:
                 penalty = COMMON_PENALTY * min(1.0, math.log10(1 + e.f_spun) / 3)
             logprior = math.log10(e.prior) - penalty
+            channel = 0.0
+            if e.f_spun >= RARE_FREQ:
+                # Channel prior: of the occurrences of a real word, the share a spinner made.
+                share = R * e.f_orig / (R * e.f_orig + e.f_spun)
+                channel = CHANNEL_WEIGHT * math.log10(max(share, 1e-3))
             guarded = "antonym" in e.sources and (e.jieba_spun > 0 or e.f_spun > 1.0)
             if guarded:
                 logprior -= ANTONYM_PENALTY
             self.cands.setdefault(e.spun, []).append(
-                Cand(e.original, lm.normalize_char(e.original), logprior, e, guarded)
+                Cand(
+                    e.original,
+                    lm.normalize_char(e.original),
+                    logprior,
+                    e,
+                    guarded,
+                    channel,
+                    *self._margins(e, guarded),
+                )
             )
+        self.flu_threshold: dict[str, tuple[float, float, bool]] = {}
+        for key, cands in self.cands.items():
+            f_spun = max(c.entry.f_spun for c in cands)
+            jieba_spun = max(c.entry.jieba_spun for c in cands)
+            if f_spun >= COMMON_FREQ or jieba_spun >= COMMON_JIEBA:
+                self.flu_threshold[key] = (FLUENCY_COMMON_T, FLUENCY_WORD_HIGH, True)
+            elif jieba_spun > 0 or f_spun >= RARE_FREQ:
+                self.flu_threshold[key] = (FLUENCY_WORD_T, FLUENCY_WORD_HIGH, True)
+            else:
+                self.flu_threshold[key] = (FLUENCY_T, FLUENCY_HIGH, False)
         self.sites = ahocorasick.Automaton()
         for key in self.cands:
             self.sites.add_word(key, (len(key), key))
@@ -131,8 +207,17 @@ class Engine:
             if e.sources[0] not in EVIDENCE_SOURCES:
                 continue
             w = min(MAX_SITE_LLR, math.log1p(R * e.f_orig / (e.f_spun + 0.5)))
-            if e.f_spun >= COMMON_FREQ or e.jieba_spun >= COMMON_JIEBA:
+            if (
+                len(e.spun) > 1
+                and e.jieba_spun == 0
+                and e.f_spun < RARE_FREQ
+                and e.f_orig >= RARE_ORIG_FREQ
+            ):
+                w = RARE_LLR
+            elif e.f_spun >= COMMON_FREQ or e.jieba_spun >= COMMON_JIEBA:
                 w = -w  # a common clean word or character: weak evidence, capped per post
+            elif e.jieba_spun > 0:
+                w = min(w, WORD_SITE_LLR)  # a real word alone cannot make a post spun
             old = weight.get(e.spun)
             weight[e.spun] = w if old is None or abs(w) > abs(old) else old
             originals.add(e.original)
@@ -147,6 +232,17 @@ class Engine:
             key: [(c, (key, c.original), c.original in originals) for c in cands]
             for key, cands in self.cands.items()
         }
+
+    @staticmethod
+    def _margins(e: Entry, guarded: bool) -> tuple[float, float]:
+        """The LM margins a restoration of ``e`` needs (untrusted, trusted table)."""
+        if guarded:
+            return ANTONYM_LM_MARGIN, ANTONYM_LM_MARGIN
+        if e.jieba_spun >= REAL_JIEBA or e.f_spun >= REAL_FREQ:
+            # The spun form is itself an ordinary word: undo it only where the LM clearly
+            # prefers the original.
+            return REAL_LM_MARGIN, REAL_LM_MARGIN_TRUSTED
+        return 0.0, 0.0
 
     # -- document level -------------------------------------------------------------------
     def evidence(self, text: str) -> tuple[float, dict[str, int]]:
@@ -180,11 +276,93 @@ class Engine:
             covered = bytearray(len(text) + 1)
             for s, e in spun_spans:
                 covered[s:e] = b"\x01" * (e - s)
+            keep = 0.0
             for s, e, key in orig_spans:
                 if not all(covered[s:e]):
-                    total += LOG_KEEP
-                    counts[key] = counts.get(key, 0) + 1
+                    seen = counts.get(key, 0) + 1
+                    keep += KEEP_SCALE * LOG_KEEP / seen
+                    counts[key] = seen
+            total += max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * len(text))
+        total += self.fluency(text, self._flu_cache)
         return total, counts
+
+    def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
+        """Log-odds from the LM: restorations much more fluent than the text as written."""
+        found = self.find_sites(text)
+        norm = lm.normalize_char(text)
+        score = self.model.score
+        cache = {} if cache is None else cache
+        generic = self._generic_fluency(text, norm, cache)
+        if not found:
+            return min(generic, FLUENCY_CAP)
+        nonword = real = 0.0
+        real_neg = 0.0
+        seen: dict[str, int] = {}
+        for start, end, key in found:
+            left = norm[max(0, start - CTX) : start]
+            right = norm[end : end + CTX]
+            window = left + norm[start:end] + right
+            keep = cache.get(window)
+            if keep is None:
+                keep = cache[window] = score(" ".join(window), False, False)
+            best = -99.0
+            for cand in self.cands[key]:
+                if cand.guarded:
+                    continue
+                window = left + cand.norm + right
+                value = cache.get(window)
+                if value is None:
+                    value = cache[window] = score(" ".join(window), False, False)
+                best = max(best, value)
+            if best <= -99.0:
+                continue
+            threshold, cap, is_word = self.flu_threshold[key]
+            gain = max(FLUENCY_LOW, min(cap, FLUENCY_SCALE * (best - keep - threshold)))
+            seen[key] = seen.get(key, 0) + 1
+            gain /= seen[key]  # a repeated topic word is one piece of evidence, not many
+            if not is_word:
+                nonword += gain
+            elif gain > 0.0:
+                real += gain
+            else:
+                real_neg += gain
+        # One real word that an LM would rather see replaced is no evidence of a spinner.
+        total = nonword + max(0.0, real - FLUENCY_REAL_FREE) + FLUENCY_REAL_NEG * real_neg
+        return min(total + generic, FLUENCY_CAP)
+
+    def _generic_fluency(self, text: str, norm: str, cache: dict[str, float]) -> float:
+        """Log-odds from unseen character pairs that one partner swap turns into a fluent word."""
+        gen = self.neighbours
+        if gen is None:
+            return 0.0
+        score = self.model.score
+        n = len(text)
+        total = 0.0
+        seen: dict[str, int] = {}
+        for j in gen.suspects(norm, 0, n, self.model):
+            options = gen.candidates(
+                text[j - 1] if j > 0 else "", text[j : j + 2], text[j + 2] if j + 2 < n else ""
+            )
+            strong = [original for original, word in options if word]
+            if not strong:
+                continue
+            left = norm[max(0, j - CTX) : j]
+            right = norm[j + 2 : j + 2 + CTX]
+            window = left + norm[j : j + 2] + right
+            keep = cache.get(window)
+            if keep is None:
+                keep = cache[window] = score(" ".join(window), False, False)
+            best = -99.0
+            for original in strong:
+                window = left + lm.normalize_char(original) + right
+                value = cache.get(window)
+                if value is None:
+                    value = cache[window] = score(" ".join(window), False, False)
+                best = max(best, value)
+            count = seen[text[j : j + 2]] = seen.get(text[j : j + 2], 0) + 1
+            gain = min(GENERIC_HIGH, max(0.0, GENERIC_SCALE * (best - keep - GENERIC_T)))
+            total += gain / count
+        return max(0.0, total - GENERIC_FREE)
 
     def evidence_score(self, text: str) -> float:
         return self.evidence(text)[0]
@@ -206,6 +384,7 @@ class Engine:
         counts: dict[str, int] | None = None,
         cache: dict[str, float] | None = None,
         post_pi: float | None = None,
+        trusted: bool = False,
     ) -> list[Decision]:
         """Restorations chosen site by site within ``spans`` = (start, end, spun probability).
 
@@ -219,9 +398,13 @@ class Engine:
         undone only where it is at least ``ANTONYM_PI``.
         """
         found = self.find_sites(text)
+        norm = lm.normalize_char(text)
+        generic = self._generic_sites(text, norm, spans, found)
+        if generic:
+            found = sorted(found + generic[0])
         if not found:
             return []
-        norm = lm.normalize_char(text)
+        site_cands = self.site_cands if not generic else {**self.site_cands, **generic[1]}
         counts = counts or {}
         # Per site: (stop, doc term, members); the static gain of a member is the prior, the
         # document term and the "original elsewhere in the post" term.
@@ -246,10 +429,11 @@ class Engine:
             options = statics.get((key, k))
             if options is None:
                 options = statics[(key, k)] = []
-                for cand, pair, is_orig in self.site_cands[key]:
+                klen = len(key) - 1 if key[0] == GENERIC else len(key)
+                for cand, pair, is_orig in site_cands[key]:
                     if cand.guarded and (doc < ANTONYM_LOG or not antonyms_ok):
                         continue  # antonym swaps only in lines judged spun with near certainty
-                    static = cand.logprior + doc
+                    static = cand.logprior + doc + (0.0 if trusted else cand.channel)
                     if is_orig:
                         seen = counts.get(cand.original, 0)
                         static += (
@@ -257,7 +441,7 @@ class Engine:
                             if seen
                             else ORIG_ABSENT_BONUS
                         )
-                    options.append((len(key), cand, static, pair))
+                    options.append((klen, cand, static, pair))
             if not options:
                 continue
             site = groups.get(start)
@@ -279,14 +463,75 @@ class Engine:
         tally: dict[tuple[str, str], list[float]] = {}
         memo: dict[int, tuple[str, str, list[float], int, float, float]] = {}
         lm_cache = {} if cache is None else cache
-        choices = self._pass(norm, starts, groups, multi, None, tally, {}, memo, lm_cache)
+        choices = self._pass(norm, starts, groups, multi, None, tally, {}, memo, lm_cache, trusted)
         if choices:
             bonus = self._consistency(tally)
-            choices = self._pass(norm, starts, groups, multi, choices, None, bonus, memo, lm_cache)
+            choices = self._pass(
+                norm, starts, groups, multi, choices, None, bonus, memo, lm_cache, trusted
+            )
         return [
             Decision(start, end, text[start:end], original, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())
         ]
+
+    def _generic_sites(
+        self,
+        text: str,
+        norm: str,
+        spans: list[tuple[int, int, float]],
+        lexicon_sites: list[tuple[int, int, str]],
+    ) -> (
+        tuple[list[tuple[int, int, str]], dict[str, list[tuple[Cand, tuple[str, str], bool]]]]
+        | None
+    ):
+        """Suspect positions with dictionary-neighbour candidates inside ``spans``.
+
+        Returns the sites (keyed ``GENERIC`` + character) and each key's candidate list (the
+        union over the post, as a spinner applies one table throughout).
+        """
+        gen = self.neighbours
+        if gen is None or not spans:
+            return None
+        found: list[tuple[int, int, str]] = []
+        originals: dict[str, dict[str, bool]] = {}
+        n = len(text)
+        covered = bytearray(n + 1)
+        for start, end, _ in lexicon_sites:
+            covered[start:end] = b"\x01" * (end - start)
+        for lo, hi, _ in spans:
+            for j in gen.suspects(norm, lo, hi, self.model):
+                if covered[j] or covered[j + 1]:
+                    continue  # the lexicon knows this site
+                pair = text[j : j + 2]
+                options = gen.candidates(
+                    text[j - 1] if j > 0 else "", pair, text[j + 2] if j + 2 < n else ""
+                )
+                if options:
+                    key = GENERIC + pair
+                    found.append((j, j + 2, key))
+                    known = originals.setdefault(key, {})
+                    for original, word in options:
+                        known[original] = known.get(original, False) or word
+        if not found:
+            return None
+        cands: dict[str, list[tuple[Cand, tuple[str, str], bool]]] = {}
+        for key, options in originals.items():
+            lst = []
+            for original, word in options.items():
+                cand = self._generic_cand(key[1:], original, word)
+                lst.append((cand, (key, original), False))
+            cands[key] = lst
+        return found, cands
+
+    def _generic_cand(self, ch: str, original: str, word: bool) -> Cand:
+        cand = self._generic_memo.get((ch, original, word))
+        if cand is None:
+            prior = GENERIC_PRIOR if word else GENERIC_PRIOR_NONWORD
+            entry = Entry(ch, original, "word", "both", prior, "generic", 0.0, 0.0, 0)
+            cand = Cand(original, lm.normalize_char(original), math.log10(prior), entry)
+            if len(self._generic_memo) < 100_000:
+                self._generic_memo[(ch, original, word)] = cand
+        return cand
 
     def _pass(
         self,
@@ -299,6 +544,7 @@ class Engine:
         consistency: dict[tuple[str, str], float],
         memo: dict[int, tuple[str, str, list[float], int, float, float]],
         lm_cache: dict[str, float],
+        trusted: bool = False,
     ) -> dict[int, tuple[int, str, str, float]]:
         model_score = self.model.score
         get = lm_cache.get
@@ -387,7 +633,8 @@ class Engine:
                     if value is None:
                         value = lm_cache[window] = model_score(" ".join(window), False, False)
                     gain = value - keep
-                    if cand.guarded and gain < ANTONYM_LM_MARGIN:
+                    need = cand.margin_trusted if trusted else cand.margin
+                    if need and gain < need:
                         gain = -1.0
                     else:
                         gain += static
@@ -406,7 +653,8 @@ class Engine:
                     if value is None:
                         value = lm_cache[window] = model_score(" ".join(window), False, False)
                     lm_gain = value - keep
-                    if cand.guarded and lm_gain < ANTONYM_LM_MARGIN:
+                    need = cand.margin_trusted if trusted else cand.margin
+                    if need and lm_gain < need:
                         gains.append(-1.0)
                     else:
                         gains.append(lm_gain + static)
@@ -467,6 +715,7 @@ class Engine:
         clean disclaimer under a spun article).  Each line is judged on its own evidence plus a
         bounded share of the rest of the post's evidence.
         """
+        self._flu_cache = {}
         evidence, counts = self.evidence(text)
         pi = _sigmoid(PRIOR_LOGODDS + evidence)
         if "\n" not in text:
@@ -510,9 +759,23 @@ class Engine:
             return [], pi
         edits = [
             Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
-            for d in self.decode(text, spans, counts, cache, pi)
+            for d in self.decode(text, spans, counts, cache, pi, self.table_in_use(text))
         ]
         return edits, pi
+
+    def table_in_use(self, text: str) -> bool:
+        """Whether ``text`` shows at least ``HALLMARKS`` distinct telltale forms of the table.
+
+        Then its spinner is one this lexicon knows, and real words the table lists as spun forms
+        (开展, 进步) are restored without the channel prior that otherwise protects them.
+        """
+        seen: set[str] = set()
+        for _, (_, w, _, key) in self.evidence_auto.iter(text):
+            if w >= HALLMARK_W:
+                seen.add(key)
+                if len(seen) >= HALLMARKS:
+                    return True
+        return False
 
 
 _lock = threading.Lock()

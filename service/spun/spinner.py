@@ -12,10 +12,11 @@ import random
 import re
 import zlib
 from functools import lru_cache
+from pathlib import Path
 
 from service.spun.lexicon import FORWARD_SOURCES, entries
 
-__all__ = ["spin", "table"]
+__all__ = ["read_table", "spin", "spin_with_table", "table"]
 
 
 @lru_cache(maxsize=4)
@@ -54,3 +55,38 @@ def spin(text: str, *, seed: int = 0, rate: float = 1.0, variant: str = "news") 
         return choose(original)
 
     return pattern.sub(replace, text)
+
+
+def read_table(path: str | Path) -> dict[str, str]:
+    """A development spinner table: ``original<TAB>spun`` rows, ``#`` comments."""
+    table: dict[str, str] = {}
+    for line in Path(path).read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            original, spun_form = line.split("\t")[:2]
+            table[original] = spun_form
+    return table
+
+
+def spin_with_table(text: str, table: dict[str, str], *, seed: int = 0, rate: float = 0.8) -> str:
+    """Spin ``text`` with another spinner's ``table`` (for measuring generalisation).
+
+    Words of the table replace whole jieba tokens; single-character rules replace characters
+    inside multi-character tokens (增加 → 删加), each with probability ``rate``.
+    """
+    import jieba
+
+    rng = random.Random(seed)
+    out: list[str] = []
+    for token in jieba.lcut(text, HMM=False):
+        if token in table and len(token) > 1:
+            out.append(table[token] if rng.random() < rate else token)
+        elif len(token) > 1:
+            out.append(
+                "".join(
+                    table[c] if c in table and len(table[c]) == 1 and rng.random() < rate else c
+                    for c in token
+                )
+            )
+        else:
+            out.append(token)
+    return "".join(out)
