@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine (what CI runs through .ci/run):
 #   1. a virtual environment in .venv (reused when present) with the package and its test extras;
-#   2. the Apache Kafka tier's jars via deploy/kafka/fetch.sh, when that script exists;
+#   2. the Apache Kafka tier's jars via deploy/kafka/fetch.sh, when that script exists, and
+#      Debian's headless chromium for the review page tests when missing (as root, apt-get);
 #   3. ruff, then pytest (all tests, slow and integration included).
 # Extra arguments go to pytest, e.g. `bash deploy/test.sh -m "not slow"`.
 set -euo pipefail
@@ -17,6 +18,15 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -e ".[test]"
+
+# Headless Chromium for the review page's browser tests (they skip, saying so, without it); a
+# CJK font so that its screenshot shows the posts.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Chromium for the review page tests (apt-get)" >&2
+    apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium fonts-wqy-zenhei >/dev/null || echo "test.sh: WARNING: chromium not installed" >&2
+fi
 
 fetch="$root/deploy/kafka/fetch.sh"
 if [ -f "$fetch" ]; then
