@@ -179,22 +179,31 @@ def _merged(original: str, run: Sequence[Edit]) -> Edit:
 def merge_edits(original: str, edits: Sequence[Edit], budget: int) -> list[Edit]:
     """``edits`` made to fit about ``budget`` serialized bytes, still rebuilding the same text.
 
-    Edits within budget are returned as they are.  Otherwise each run of consecutive edits of the
-    same kind becomes one edit spanning the run (the unchanged text between them included in
-    ``before`` and ``after``); if that is still too large, all edits become one.
+    Edits within budget are returned as they are.  Otherwise consecutive edits of the same kind
+    at most ``gap`` characters apart become one edit spanning them (the unchanged text between
+    them is in both ``before`` and ``after``), with ``gap`` growing from 16 characters until the
+    edits fit, so that as little unchanged text as possible is repeated; edits that still do not
+    fit become one.
     """
-    if _edit_bytes(edits) <= budget:
-        return list(edits)
+    merged = list(edits)
+    gap = 16
+    while _edit_bytes(merged) > budget and len(merged) > 1:
+        if gap > len(original):
+            return [_merged(original, merged)]
+        merged = _merge_runs(original, merged, gap)
+        gap *= 4
+    return merged
+
+
+def _merge_runs(original: str, edits: Sequence[Edit], gap: int) -> list[Edit]:
+    """Each run of consecutive same-kind edits at most ``gap`` characters apart as one edit."""
     runs: list[list[Edit]] = []
     for edit in edits:
-        if runs and runs[-1][-1].kind == edit.kind:
+        if runs and runs[-1][-1].kind == edit.kind and edit.start - runs[-1][-1].end <= gap:
             runs[-1].append(edit)
         else:
             runs.append([edit])
-    merged = [_merged(original, run) for run in runs]
-    if _edit_bytes(merged) <= budget or len(merged) == 1:
-        return merged
-    return [_merged(original, merged)]
+    return [run[0] if len(run) == 1 else _merged(original, run) for run in runs]
 
 
 def _kind_counts(edits: Sequence[Edit]) -> dict[str, int]:
