@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.errors import QingliuError
+from service.lifeline import parent_death_preexec
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,11 @@ class KafkaNode:
             )
 
     def start(self) -> None:
-        """Start the JVM (returns at once; see :meth:`wait_ready`)."""
+        """Start the JVM (returns at once; see :meth:`wait_ready`).
+
+        Started from the main thread, the JVM dies with this process (a parent-death signal),
+        so a killed test run or ``qingliu dev`` leaves no broker behind.
+        """
         if self.alive:
             return
         if port_open(self.port) or port_open(self.controller_port):
@@ -225,7 +230,7 @@ class KafkaNode:
             self.proc = subprocess.Popen(
                 [*self._jvm(), "kafka.Kafka", str(self.config)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=parent_death_preexec(),
             )
 
     def log_tail(self, chars: int = 4000) -> str:

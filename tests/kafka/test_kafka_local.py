@@ -96,3 +96,44 @@ def test_sasl_accepts_passwords_with_quotes_backslashes_and_non_ascii(
         for user, password in HARD_PASSWORDS.items():
             assert asyncio.run(authenticates(bootstrap, user, password)), user
         assert not asyncio.run(authenticates(bootstrap, "quote", "wrong"))
+
+
+OWNER = """
+import sys, time
+from service.kafka_local import start_kafka
+with start_kafka(1, sys.argv[1]) as bootstrap:
+    print(bootstrap.cluster.nodes[0].proc.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.kafka
+@pytest.mark.integration
+def test_nodes_die_with_the_process_that_started_them(kafka_jars: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(tmp_path / "k")],
+                             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+    node = None
+    try:
+        assert owner.stdout is not None
+        node = psutil.Process(int(owner.stdout.readline()))
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(30)
+        deadline = time.monotonic() + 20
+        while node.is_running() and node.status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline, "the Kafka node outlived its owner"
+            time.sleep(0.2)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait(30)
+        if node is not None and node.is_running():
+            node.kill()
