@@ -40,6 +40,10 @@ against a Kafka cluster:
 """
 
 
+# How long ``qingliu dev`` waits for a given broker to answer before it says it cannot reach it.
+DEV_BROKER_TIMEOUT = 60.0
+
+
 class UsageError(QingliuError):
     """A command-line mistake; the message says what to do (exit status 2)."""
 
@@ -98,11 +102,20 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes]:
     return (line for _, line in _numbered_lines(stream))
 
 
-def _quiet_kafka_clients() -> None:
-    """Client commands report a broker failure in one line; aiokafka's own log lines would
-    repeat it (and Python prints warnings of unconfigured loggers to stderr)."""
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+@contextlib.contextmanager
+def _quiet_kafka_clients() -> Iterator[None]:
+    """Within: aiokafka and asyncio log nothing below CRITICAL.  Client commands report a
+    broker failure in one line; aiokafka's own log lines would repeat it (and Python prints the
+    warnings of unconfigured loggers to stderr)."""
+    loggers = [logging.getLogger("aiokafka"), logging.getLogger("asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 # --------------------------------------------------------------------------------------------
@@ -161,8 +174,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
 def _run_against_broker(work: Awaitable[Any], settings: config.Settings,
                         timeout: float | None = None) -> Any:
     """Run ``work`` (a client talking to the broker); a broker failure becomes one line."""
-    _quiet_kafka_clients()
-    return asyncio.run(_broker_errors(work, settings, timeout))
+    with _quiet_kafka_clients():
+        return asyncio.run(_broker_errors(work, settings, timeout))
 
 
 async def _broker_errors(work: Awaitable[Any], settings: config.Settings,
@@ -337,7 +350,9 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> in
     from service.app import create_app
 
     print(f"broker  {settings.broker}", file=sys.stderr)
-    for line in await contracts.apply(settings):
+    with _quiet_kafka_clients():  # an unreachable broker: one line, not aiokafka's as well
+        lines = await _broker_errors(contracts.apply(settings), settings, DEV_BROKER_TIMEOUT)
+    for line in lines:
         print(f"topics  {line}", file=sys.stderr)
     app = create_app(settings)
     await app.start()

@@ -121,3 +121,11 @@ def test_a_missing_input_file(tmp_path: Path) -> None:
                           "--orig", str(tmp_path / "b"))
     assert code == 2
     _one_line(lines, "qingliu eval spun", str(tmp_path / "a"))
+
+
+def test_dev_with_an_unreachable_broker() -> None:
+    code, lines = qingliu("dev", "--broker", _unreachable(), "--demo")
+    assert code == 1
+    progress, error = lines[:-1], lines[-1:]
+    assert all(line.startswith("broker ") for line in progress), lines  # what it tried
+    _one_line(error, "qingliu dev", "cannot reach the broker")
