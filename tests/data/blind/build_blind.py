@@ -35,7 +35,7 @@ ROUNDS = {
         ("tech_roundtrip", "spun", "roundtrip_r2", "tech", "tech", 0.85, False),
         ("social_homophone", "spun", "homophone_r2", "social", "social", 0.9, False),
         ("mixed_double", "spun", "charswap_r2+roundtrip_r2", "mixed", "double", 0.75, False),
-        ("light_mixed", "spun", "roundtrip_r2+homophone_r2", "mixed", "light", 1.0, True),
+        ("light_mixed", "spun", "charswap_r2+homophone_r2", "mixed", "light", 1.0, True),
         ("clean_short", "clean", None, "social", "clean_short", None, False),
         ("clean_long", "clean", None, "mixed", "clean_long", None, False),
     ],
