@@ -208,7 +208,7 @@ def stub_worker() -> int:
 
     from service import config
     from service.logs import configure
-    from service.worker import create_app
+    from service.app import create_app
 
     settings = config.load()
     app = create_app(settings)
