@@ -207,8 +207,8 @@ def stub_worker() -> int:
     import faust
 
     from service import config
-    from service.logs import configure
     from service.app import create_app
+    from service.logs import configure
 
     settings = config.load()
     app = create_app(settings)
