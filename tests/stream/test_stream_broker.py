@@ -46,3 +46,21 @@ def test_free_port_is_bindable():
     port = free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+def test_nothing_is_left_in_the_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with EmbeddedBroker() as running:
+        assert running.alive()
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_failed_start_reports_the_broker_output(monkeypatch, tmp_path):
+    fake = tmp_path / "tansu"
+    fake.write_text("#!/bin/sh\necho 'broker says: no such flag' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("QINGLIU_TANSU", str(fake))
+    with pytest.raises(BrokerError, match="no such flag"):
+        EmbeddedBroker(start_timeout=5).start()

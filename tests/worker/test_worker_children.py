@@ -152,3 +152,38 @@ def test_embedded_broker_dies_with_its_owner(tmp_path: Path, started_on: str) ->
             owner.wait(30)
         if tansu is not None:
             _kill([tansu])
+
+
+WATCHED = """
+import sys, time
+from service.lifeline import die_with_parent
+die_with_parent(int(sys.argv[1]), death_signal=False)  # the parent-watch thread alone
+print("watching", flush=True)
+time.sleep(600)
+"""
+MIDDLE = """
+import os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(os.getpid())],
+                         stdout=subprocess.PIPE)
+child.stdout.readline()
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_parent_watch_alone_ends_an_orphan() -> None:
+    middle = subprocess.Popen([sys.executable, "-c", MIDDLE, WATCHED], stdout=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    child: psutil.Process | None = None
+    try:
+        assert middle.stdout is not None
+        child = psutil.Process(int(middle.stdout.readline()))
+        os.kill(middle.pid, signal.SIGKILL)
+        middle.wait(30)
+        assert not _survivors([child], GONE_TIMEOUT_S), "the orphan kept running"
+    finally:
+        if middle.poll() is None:
+            middle.kill()
+            middle.wait(30)
+        if child is not None:
+            _kill([child])
