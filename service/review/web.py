@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -85,6 +86,33 @@ def authorized(request: web.Request, token: str) -> bool:
     return cookie is not None and _same(cookie, cookie_value(token))
 
 
+def addressed_safely(request: web.Request, token: str) -> bool:
+    """Without a token, only requests addressed to an IP address or ``localhost`` are served.
+
+    A web page elsewhere could otherwise point a name of its own at this machine (DNS
+    rebinding) and read the page from the visitor's browser; with a token that cannot work.
+    """
+    if token:
+        return True
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    host = host.strip("[]").lower()
+    if host in ("localhost", "localhost.") or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def misaddressed() -> web.Response:
+    """403 for a request addressed to a host name while no token is set."""
+    return secure(web.Response(
+        status=403, text="review page: without QINGLIU_REVIEW_TOKEN it answers only requests "
+        "addressed to an IP address or localhost; set a token to serve it under a name\n",
+        headers={"Cache-Control": "no-store"}))
+
+
 def unauthorized() -> web.Response:
     """401 with a hint on how to pass the token."""
     return secure(web.Response(
@@ -137,6 +165,8 @@ class ReviewHandlers:
         """``handler`` behind the token check."""
 
         async def check(request: web.Request) -> web.StreamResponse:
+            if not addressed_safely(request, self.token):
+                return misaddressed()
             if not authorized(request, self.token):
                 return unauthorized()
             return await handler(request)
@@ -145,6 +175,8 @@ class ReviewHandlers:
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         """The page; ``?token=`` (when right) sets the cookie and redirects to the bare URL."""
+        if not addressed_safely(request, self.token):
+            return misaddressed()
         given = request.query.get("token")
         if self.token and given is not None:
             if not _same(given, self.token):

@@ -62,6 +62,17 @@ async def test_page_renders_edits_and_hostile_posts_as_text() -> None:
                 ".map((c) => c.querySelectorAll('mark.k-spun').length > 0)")
             assert visible and all(visible)
 
+            # Pause: new outcomes wait until resumed.
+            cards = "document.querySelectorAll('article.card').length"
+            await page.evaluate("document.getElementById('pause').click()")
+            feed.publish("clean", process_message(
+                b'{"id": "late", "text": "\\u6885\\u82b1"}').value_bytes())
+            await page.wait_for("document.getElementById('pause').textContent === 'Resume (1 new)'")
+            assert await page.evaluate(cards) == total
+            await page.evaluate("document.getElementById('pause').click()")
+            await page.wait_for(f"{cards} === {total + 1}")
+            total += 1
+
             # Polling fallback: the same outcomes without EventSource.
             await page.goto(url + "?mode=poll#poll")
             await page.wait_for("document.getElementById('status').dataset.state === 'polling'"

@@ -285,3 +285,22 @@ def test_handlers_read_their_assets_from_package_data() -> None:
     handlers = ReviewHandlers(Feed())
     assert b"review.js" in handlers.page_bytes
     assert set(handlers.assets) == {"review.js", "review.css"}
+
+
+@pytest.mark.parametrize("host, served", [
+    ("127.0.0.1:6066", True), ("[::1]:6066", True), ("localhost:8080", True), ("10.1.2.3", True),
+    ("rebound.example:6066", False), ("review.internal", False),
+])
+async def test_without_a_token_only_ip_or_localhost_addresses_are_served(
+        open_client: TestClient, host: str, served: bool) -> None:
+    for path in ("/review", "/review/recent", "/review/events"):
+        response = await open_client.get(path, headers={"Host": host})
+        assert response.status == (200 if served else 403), (path, host)
+        assert_secure(response)
+        response.close()
+
+
+async def test_with_a_token_host_names_are_fine(guarded_client: TestClient) -> None:
+    response = await guarded_client.get("/review/recent", headers={
+        "Host": "review.internal", "Authorization": f"Bearer {TOKEN}"})
+    assert response.status == 200

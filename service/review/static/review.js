@@ -10,10 +10,11 @@
   const POLL_MS = 2000;
   const HEX_BYTES = 512;
   const TEXT_BYTES = 4096;
-  const KINDS = ["spun", "mojibake", "invisible", "fullwidth", "radical", "homoglyph"];
+  const KINDS = ["spun", "mojibake", "invisible", "fullwidth", "radical", "homoglyph", "encoding"];
   const KIND_LABELS = {
     spun: "spun 伪原创", mojibake: "mojibake 乱码", invisible: "invisible 隐形字符",
     fullwidth: "width 全角", radical: "radical 部首", homoglyph: "homoglyph 形近字",
+    encoding: "decoded 编码",
   };
   // Cc, Cf (bidi controls, zero-width …), separators, private use, lone surrogates, fillers
   // that render blank, variation selectors and tag characters.
@@ -404,7 +405,7 @@
       button.appendChild(swatch);
       button.appendChild(el("span", "", kind === "dlq" ? "dead letter" : KIND_LABELS[kind]));
       button.appendChild(el("span", "n", "0"));
-      button.title = kind === "dlq" ? "show only dead letters" : "show only posts with " + kind + " edits";
+      button.title = kind === "dlq" ? "show only dead letters" : "show only posts with " + kind + " corruption";
       button.addEventListener("click", () => {
         kindSelect.value = kindSelect.value === kind ? "" : kind;
         applyFilter();
