@@ -22,12 +22,12 @@ _CONTEXT: re.Pattern[str] | None = None  # forms masked where they stand as a se
 # The value of a field whose name says it holds a secret, as JSON, repr() or key=value writes it
 # (quotes possibly escaped by an enclosing JSON string).
 _FIELD = re.compile(
-    r"""(?P<key>[\w.-]*(?:password|passwd|secret)[\w.-]*(?:\\*["'])?\s*[:=]\s*)"""
+    r"""(?P<key>[\w.-]*(?:password|passwd|secret|token)[\w.-]*(?:\\*["'])?\s*[:=]\s*)"""
     r"""(?P<quote>\\*["'])(?P<value>(?:\\.|(?!(?P=quote)).)*?)(?P=quote)""",
     re.IGNORECASE,
 )
 _NUL = r"(?:\x00|\\(?:\\\\)*x00|\\(?:\\\\)*u0000)"
-_KEY = r"""(?:password|passwd|secret)[\w.-]*(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?"""
+_KEY = r"""(?:password|passwd|secret|token)[\w.-]*(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?"""
 _END = r"""(?=$|[\s"',;:)}\]\\]|\x00)"""
 
 

@@ -44,7 +44,9 @@ def _sasl_env(password: str) -> dict[str, str]:
 def _assert_not_leaked(secret: str, *texts: str | bytes) -> None:
     import base64
 
-    forms = {secret, base64.b64encode(secret.encode()).decode(), secret[::-1]}
+    forms = {secret, base64.b64encode(secret.encode()).decode(), secret[::-1],
+             json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+             repr(secret)[1:-1], repr(secret.encode())[2:-1]}
     for text in texts:
         text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         for form in forms:
@@ -79,9 +81,9 @@ def test_sasl_passes_through_and_the_password_is_never_logged(
     assert not result.lost and not result.duplicated
 
 
+@pytest.mark.parametrize("wrong", ["wrong-" + uuid.uuid4().hex, 'p"w\\d-ü'], ids=repr)
 def test_a_wrong_password_is_refused_and_not_logged(sasl_kafka: str, workers: list,
-                                                    logdir: Path) -> None:
-    wrong = "wrong-" + uuid.uuid4().hex
+                                                    logdir: Path, wrong: str) -> None:
     topics = h.Topics.fresh("sasl-bad")
     h.create_topics(sasl_kafka, topics, partitions=1, security=ADMIN_AUTH)
     w = h.Worker(sasl_kafka, topics, h.unique("g"), "at_least_once", logdir, "bad",

@@ -110,5 +110,8 @@ def test_short_secrets_leave_ordinary_text_alone():
 def test_password_fields_are_masked_even_when_not_registered():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "conf %s",
                                ({"ssl_password": "never-registered", "n": 1},), None)
-    data = json.loads(JsonFormatter().format(record))
+    record.extra_conf = {"review_token": "tok-unregistered", "token_count": 3}
+    line = JsonFormatter().format(record)
+    data = json.loads(line)
     assert "never-registered" not in data["msg"] and "'n': 1" in data["msg"]
+    assert "tok-unregistered" not in line and data["extra_conf"]["token_count"] == 3
