@@ -51,3 +51,28 @@ async def test_worker_waits_for_a_late_broker(tmp_path, broker):
                 late.stop()
     finally:
         starting.cancel()
+
+
+async def test_a_late_broker_gets_the_broker_checks(tmp_path, broker):
+    """preflight skips the broker checks while nothing answers; wait_for_broker runs them."""
+    from service.metrics import Metrics
+    from service.worker.probes import StartupError, preflight, wait_for_broker
+
+    if not isinstance(broker, EmbeddedBroker):
+        pytest.skip("needs the embedded broker (no transactions)")
+    port = free_port()
+    settings = fresh_settings(broker, tmp_path).replace(
+        broker=f"kafka://127.0.0.1:{port}", processing_guarantee="exactly_once")
+    await asyncio.wait_for(preflight(settings), 30)  # nothing answers: not an error yet
+    waiting = asyncio.ensure_future(wait_for_broker(settings, Metrics()))
+    late = None
+    try:
+        await asyncio.sleep(1.0)
+        assert not waiting.done()
+        late = await asyncio.to_thread(EmbeddedBroker(port=port).start)
+        with pytest.raises(StartupError, match="Apache Kafka"):
+            await asyncio.wait_for(waiting, 90)
+    finally:
+        waiting.cancel()
+        if late is not None:
+            late.stop()
