@@ -11,8 +11,8 @@ In order:
    and at least :data:`MIN_UTF8_SHARE` of the non-ASCII bytes (bar a cut-off tail) in valid
    multi-byte sequences — a legacy (GBK, Big5, cp1252) text almost never gets that far in UTF-8;
 4. otherwise candidates (each decoded strictly): UTF-16 without a BOM (plausible text only),
-   GB18030/GBK, Big5 (and its cp950 superset), Shift-JIS (cp932), cp1252 and latin-1, and UTF-8
-   with a few bad bytes replaced by U+FFFD.  Each decoding is scored by the character model of
+   GB18030/GBK, Big5 (and its cp950 superset), Shift-JIS (cp932; only a reading with kana),
+   cp1252 and latin-1, and UTF-8 with a few bad bytes replaced by U+FFFD.  Each decoding is scored by the character model of
    :mod:`service.fixers.textmodel` (ASCII bytes read the same in every candidate, so only the
    rest matters); the cheapest per byte wins.  Text with control characters or an implausible
    cost per character is refused as ``undecodable``.
@@ -43,6 +43,9 @@ MIN_UTF8_CHARS = 2
 MIN_UTF8_SHARE = 0.9
 # UTF-16 is believed when at least this share of its characters are common (see _plausible_utf16).
 MIN_UTF16_COMMON = 0.8
+# What a full-width kana in a Shift-JIS reading costs less than the character model says.
+KANA_DISCOUNT = 3.5
+_KANA_FIRST, _KANA_LAST = "\u3041", "\u30fe"  # hiragana and katakana (full-width)
 # A non-ASCII character at most this costly is common (everyday hanzi cost ~2–4, CJK punctuation 2).
 COMMON_COST = 5.0
 
@@ -102,7 +105,7 @@ def _candidates(data: bytes) -> list[tuple[str, str]]:
         if cp950 is not None:
             found.append(("big5", cp950))
     shift_jis = _strict(data, "cp932")
-    if shift_jis is not None and shift_jis != gb:
+    if shift_jis is not None and shift_jis != gb and _has_kana(shift_jis):
         found.append(("shift_jis", shift_jis))
     cp1252 = _strict(data, "cp1252")
     latin = data.decode("latin-1")
@@ -120,6 +123,12 @@ def _candidates(data: bytes) -> list[tuple[str, str]]:
     if bad and wide > bad and bad <= MAX_REPLACED * wide:
         found.append(("utf-8", replaced))
     return found
+
+
+def _has_kana(text: str) -> bool:
+    """Japanese text nearly always has kana; a kana-less Shift-JIS reading is not believed (it
+    is far more often GBK or Big5 read wrongly than kanji-only Japanese)."""
+    return any(_KANA_FIRST <= ch <= _KANA_LAST for ch in text)
 
 
 def _plausible_utf16(text: str) -> bool:
@@ -269,6 +278,12 @@ def _decode(data: bytes) -> Decoded:
             continue
         if name == "utf-8":
             total += 3.0  # lost bytes: prefer a codec that reads every byte
+        elif name == "shift_jis":
+            # The character model is Chinese, where kana are rare.  Full-width kana in a
+            # Shift-JIS reading take lead bytes 0x82/0x83, which GBK and Big5 text almost never
+            # has (GBK's 0x82/0x83 rows are rare hanzi; Big5 has no such lead bytes), so they are
+            # charged what CJK punctuation costs.
+            total -= KANA_DISCOUNT * sum(1 for ch in text if _KANA_FIRST <= ch <= _KANA_LAST)
         elif utf16:  # without a BOM: only on the evidence of its shape
             total = total * 0.5 if _utf16_shape(data, name == "utf-16le") else total + 0.5 * count
         charged = (total + sum(1 for ch in text if ch.isascii())) / len(data)

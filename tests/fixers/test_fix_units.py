@@ -131,7 +131,8 @@ def test_explain_reports_codec() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["こんにちは、世界", "日本語のテキストです。", "今日は良い天気ですね。散歩に行きましょう。"],
+    ["こんにちは、世界", "日本語のテキストです。", "今日は良い天気ですね。散歩に行きましょう。",
+     "カタカナ", "ラーメン"],
 )
 def test_shift_jis_is_detected(text: str) -> None:
     decoded = decode_bytes(text.encode("shift_jis"))
