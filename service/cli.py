@@ -125,7 +125,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run the Faust worker until SIGTERM/SIGINT (offsets committed on the way out)."""
     import faust
 
-    from service.app import create_app
+    from service.worker import create_app
 
     settings = _settings(args)
     if not sys.platform.startswith("win"):
@@ -347,7 +347,7 @@ def demo_posts() -> list[bytes]:
 
 async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> int:
     from service import contracts
-    from service.app import create_app
+    from service.worker import create_app
 
     print(f"broker  {settings.broker}", file=sys.stderr)
     with _quiet_kafka_clients():  # an unreachable broker: one line, not aiokafka's as well

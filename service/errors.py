@@ -11,6 +11,8 @@ ERROR_CODES = (
     "too_large",
     "undecodable",
     "internal_error",
+    "outcome_too_large",  # the outcome is larger than the producer or broker accepts
+    "publish_refused",  # the broker refuses the outcome (or keeps failing) for another reason
 )
 
 

@@ -38,6 +38,29 @@ class _LagCollector(Collector):
         yield GaugeMetricFamily("qingliu_consumer_lag_total", "Sum of consumer lag", value=total)
 
 
+class _StallCollector(Collector):
+    """Partitions whose lowest unacknowledged offset has not moved for too long."""
+
+    def __init__(self, source: Callable[[], Iterable[tuple[str, int, int, float]]]) -> None:
+        self._source = source
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "qingliu_partition_stalled",
+            "Seconds a stalled partition's lowest unacknowledged offset has not moved",
+            labels=["topic", "partition"],
+        )
+        try:
+            rows = list(self._source())
+        except Exception:
+            rows = []
+        for topic, partition, _offset, seconds in rows:
+            family.add_metric([topic, str(partition)], seconds)
+        yield family
+        yield GaugeMetricFamily("qingliu_stalled_partitions", "Partitions stalled now",
+                                value=len(rows))
+
+
 class Metrics:
     """The worker's counters and histograms."""
 
@@ -80,6 +103,15 @@ class Metrics:
         """Report lag from ``source()`` → ``(topic, partition, lag)`` rows at scrape time."""
         self._lag = _LagCollector(source)
         self.registry.register(self._lag)
+
+    def watch_stalls(self, source: Callable[[], Iterable[tuple[str, int, int, float]]]) -> None:
+        """Report stalled partitions from ``source()`` → ``(topic, partition, offset, seconds)``."""
+        self.registry.register(_StallCollector(source))
+
+    def value(self, name: str, labels: dict[str, str] | None = None) -> float:
+        """The current value of sample ``name`` (e.g. ``qingliu_consumed_total``; 0 if absent)."""
+        found = self.registry.get_sample_value(name, labels or {})
+        return 0.0 if found is None else found
 
     def set_rules(self, version: str, count: int) -> None:
         """Report the operator rules in force: their ``version`` and how many."""

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.worker.compat import partition_for, wait_on_metadata
+
 LARGE_RECORD_BYTES = 256 << 10  # above this, a record is sent on its own (with size checks)
 
 
@@ -42,11 +44,10 @@ async def send_many(producer: Any, records: Sequence[tuple[str, bytes | None, by
     """
     builders: dict[tuple[str, int], tuple[Any, Delivery]] = {}
     deliveries: list[Delivery] = []
-    partition_of = producer._partition  # the producer's own key → partition rule
     known: set[str] = set()
     for index, (topic, key, value) in enumerate(records):
         if topic not in known:
-            await producer.client._wait_on_metadata(topic)
+            await wait_on_metadata(producer, topic)
             known.add(topic)
         if len(value) > LARGE_RECORD_BYTES:
             try:
@@ -56,7 +57,7 @@ async def send_many(producer: Any, records: Sequence[tuple[str, bytes | None, by
                 future.set_exception(exc)
             deliveries.append(Delivery(topic, None, [index], future))
             continue
-        partition = partition_of(topic, None, key, value, key, value)
+        partition = partition_for(producer, topic, key, value)  # the producer's own rule
         entry = builders.get((topic, partition))
         if entry is None:
             entry = builders[(topic, partition)] = (producer.create_batch(),

@@ -71,7 +71,7 @@ async def settings(broker: EmbeddedBroker, tmp_path: Any) -> Settings:
 @contextlib.asynccontextmanager
 async def running_worker(settings: Settings, ready_timeout: float = 60.0) -> AsyncIterator[Any]:
     """A worker app started in this event loop; waits until /readyz would say ready."""
-    from service.app import create_app
+    from service.worker import create_app
 
     app = create_app(settings)
     await app.start()
@@ -91,7 +91,7 @@ async def produce(settings: Settings, messages: Iterable[tuple[bytes | None, byt
     """Send ``(key, value)`` pairs to the raw topic; returns their RecordMetadata in order."""
     from aiokafka import AIOKafkaProducer
 
-    from service.app import MAX_REQUEST_BYTES
+    from service.worker import MAX_REQUEST_BYTES
 
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=5,
                                 max_request_size=MAX_REQUEST_BYTES)
@@ -108,7 +108,7 @@ async def consume(settings: Settings, topics: list[str], count: int, timeout: fl
     """Read ``topics`` from the start until ``count`` records (then ``settle`` s more) or timeout."""
     from aiokafka import AIOKafkaConsumer
 
-    from service.app import MAX_REQUEST_BYTES
+    from service.worker import MAX_REQUEST_BYTES
 
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=settings.bootstrap, group_id=None,
                                 auto_offset_reset="earliest", fetch_max_wait_ms=100,

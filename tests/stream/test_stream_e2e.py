@@ -85,7 +85,7 @@ async def test_2000_messages_give_2000_valid_outcomes(settings):
                 assert response.status == 200
             async with http.get(base + "/") as response:
                 assert response.status == 404  # the web server serves only our three routes
-        assert app.metrics.consumed._value.get() == 2000
+        assert app.metrics.value("qingliu_consumed_total") == 2000
 
     assert len(records) == 2000, f"{len(records)} outcomes for 2000 messages"
     clean_v, dlq_v = contracts.validator("clean"), contracts.validator("dlq")
@@ -149,21 +149,23 @@ async def test_default_limit_dead_letters_a_post_over_1_mib(settings):
 
 
 async def test_worker_survives_a_pipeline_exception(settings, monkeypatch):
-    import service.app as app_module
+    import service.worker.batch as batch_module
 
-    real = app_module.process_message
+    real = batch_module.process_message
 
     def flaky(value, key=None, origin=None, limits=None):
         if value and b"boom" in value:
             raise RuntimeError("boom")
         return real(value, key, origin, limits)
 
-    monkeypatch.setattr(app_module, "process_message", flaky)
+    monkeypatch.setattr(batch_module, "process_message", flaky)
     async with running_worker(settings) as app:
         await produce(settings, [(b"1", b'{"id": "1", "text": "boom"}'),
                                  (b"2", b'{"id": "2", "text": "fine"}')])
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2)
-        counted = app.metrics.dead_lettered.labels(code="internal_error")._value.get
+        def counted() -> float:
+            return app.metrics.value("qingliu_dead_lettered_total", {"code": "internal_error"})
+
         for _ in range(100):  # counted once the broker has acknowledged the batch
             if counted():
                 break
@@ -175,7 +177,7 @@ async def test_worker_survives_a_pipeline_exception(settings, monkeypatch):
 
 
 async def test_not_ready_before_start(settings):
-    from service.app import create_app
+    from service.worker import create_app
 
     app = create_app(settings)
     ready, info = app.readiness()
@@ -183,18 +185,29 @@ async def test_not_ready_before_start(settings):
 
 
 async def test_unpublishable_clean_event_is_dead_lettered_with_its_bytes(settings, monkeypatch):
+    """Faust wraps aiokafka's MessageSizeTooLargeError in ProducerSendError: unwrapped, it is
+    a dead letter ``outcome_too_large`` at once (not a retry every few seconds without end)."""
     from aiokafka.errors import MessageSizeTooLargeError
+    from faust.exceptions import ProducerSendError
 
-    import service.app as app_module
+    import service.worker.publish as publish_module
 
-    real_send_many = app_module.send_many
+    real_send_many = publish_module.send_many
+
+    def too_large() -> Exception:
+        try:
+            raise MessageSizeTooLargeError("too large for the broker")
+        except MessageSizeTooLargeError as exc:
+            wrapped = ProducerSendError(f"Error while sending: {exc!r}")
+            wrapped.__cause__ = exc
+            return wrapped
 
     async def send_many(producer, records):  # the batch path refuses it, as aiokafka would
         if any(topic == settings.topic_clean for topic, _, _ in records):
-            raise MessageSizeTooLargeError("too large for the broker")
+            raise too_large()
         return await real_send_many(producer, records)
 
-    monkeypatch.setattr(app_module, "send_many", send_many)
+    monkeypatch.setattr(publish_module, "send_many", send_many)
     raw = b'{"id": "huge", "text": "pretend the clean event is too large"}'
     async with running_worker(settings) as app:
         producer = await app.maybe_start_producer()
@@ -202,15 +215,16 @@ async def test_unpublishable_clean_event_is_dead_lettered_with_its_bytes(setting
 
         async def send(topic, key, value, *args, **kwargs):
             if topic == settings.topic_clean:
-                raise MessageSizeTooLargeError("too large for the broker")
+                raise too_large()
             return await real_send(topic, key, value, *args, **kwargs)
 
         producer.send = send
         await produce(settings, [(b"huge", raw)])
-        records = await consume(settings, [settings.topic_dlq], 1)
-        assert app.metrics.publish_errors._value.get() >= 1
+        records = await consume(settings, [settings.topic_dlq], 1, timeout=30)
+        assert app.metrics.value("qingliu_publish_errors_total") >= 1
     (record,) = records
     value = orjson.loads(record.value)
-    assert value["error"]["code"] == "internal_error"
+    assert value["error"]["code"] == "outcome_too_large"
     assert "publish failed" in value["error"]["message"]
     assert base64.b64decode(value["raw_b64"]) == raw
+    assert not [e.message for e in contracts.validator("dlq").iter_errors(value)]

@@ -36,8 +36,8 @@ async def test_two_workers_share_partitions(settings, tmp_path):
         await produce(settings, [(json.loads(p)["id"].encode(), p) for p in posts])
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 1000,
                                 settle=1.0)
-        consumed = (first_app.metrics.consumed._value.get(),
-                    second_app.metrics.consumed._value.get())
+        consumed = (first_app.metrics.value("qingliu_consumed_total"),
+                    second_app.metrics.value("qingliu_consumed_total"))
     ids = Counter(orjson.loads(r.value)["id"] for r in records)
     assert len(ids) == 1000 and set(ids.values()) == {1}, "each post exactly once"
     assert all(records_by > 0 for records_by in consumed), consumed

@@ -1,0 +1,200 @@
+"""The agent's work: batches of consumed messages → outcomes → published → acknowledged.
+
+The messages already fetched (up to :data:`BATCH_MAX_MESSAGES`) form one batch.  The pipeline
+runs off the event loop — in the child processes (``QINGLIU_PROCESSES`` > 0) or in one worker
+thread, in order — so the web server's probes answer while a huge post is repaired.
+
+- at_least_once: up to ``QINGLIU_CONCURRENCY`` batches are published (and awaited until the
+  broker acknowledges them) while the next is read.
+- exactly_once: one batch at a time, in order, into the transactions of its input partitions.
+
+A message's offset is acknowledged to the :class:`~service.worker.offsets.OffsetTracker` only
+once its outcome is published; commits never pass an unacknowledged offset.  Publishing happens
+inside :meth:`CommitBarrier.publishing`, so revocations and the final commit see every batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from service.metrics import Metrics
+from service.offload import Offload, Result, to_result
+from service.pipeline import Limits, Origin, Outcome, dead_letter, event_id, process_message
+from service.worker.barrier import CommitBarrier
+from service.worker.offsets import OffsetTracker
+from service.worker.publish import Item, OutcomePublisher
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX_MESSAGES = 100  # messages processed and published together at most
+STOP_DRAIN_S = 10.0  # on stop, how long batches being published may take before the last commit
+
+PublishedHook = Callable[[Sequence[Item]], None]
+
+
+def origin_of(message: Any) -> Origin:
+    timestamp = getattr(message, "timestamp", None)
+    return Origin(message.topic, message.partition, message.offset,
+                  int(timestamp * 1000) if timestamp else None)
+
+
+def process_here(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits
+                 ) -> Result:
+    """The pipeline for one message; an exception becomes an ``internal_error`` dead letter."""
+    try:
+        return to_result(process_message(value, key, origin, limits))
+    except Exception as exc:  # process_message never raises; belt and braces
+        log.exception("pipeline raised on %s:%s@%s", origin.topic, origin.partition,
+                      origin.offset)
+        eid = event_id(key, value or b"")
+        return to_result(Outcome("dlq", key, dead_letter(
+            "internal_error", f"{type(exc).__name__}: {exc}", value, key, origin, eid),
+            error_code="internal_error"))
+
+
+def _process_all(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits
+                 ) -> tuple[list[Result], float]:
+    started = time.perf_counter()
+    results = [process_here(value, key, origin, limits) for value, key, origin in items]
+    return results, time.perf_counter() - started
+
+
+class BatchProcessor:
+    """The body of the worker's one agent (see the module docstring)."""
+
+    def __init__(self, app: Any, *, limits: Limits, concurrency: int, exactly_once: bool,
+                 offload: Offload | None, publisher: OutcomePublisher, offsets: OffsetTracker,
+                 barrier: CommitBarrier, metrics: Metrics) -> None:
+        self.app = app
+        self.limits = limits
+        self.exactly_once = exactly_once
+        self.offload = offload
+        self.publisher = publisher
+        self.offsets = offsets
+        self.barrier = barrier
+        self.metrics = metrics
+        self.on_published: list[PublishedHook] = []
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._in_flight: set[asyncio.Future[None]] = set()
+        self._thread: ThreadPoolExecutor | None = None
+        self._queue: Any = None
+
+    # -- seams for the consumer (service.worker.compat) --------------------------------------
+    def intake_full(self) -> bool:
+        """Whether the agent's queue is full (handing it a message would block)."""
+        return self._queue is not None and self._queue.full()
+
+    async def stop(self, timeout: float = STOP_DRAIN_S) -> None:
+        """Publish nothing more; wait for every batch being published (before the last commit)."""
+        if self._in_flight or self.barrier.active:
+            log.info("stopping: waiting for %d batches being published", self.barrier.active)
+        await self.barrier.close(timeout)
+        if self._thread is not None:
+            self._thread.shutdown(wait=False, cancel_futures=True)
+
+    # -- the agent ----------------------------------------------------------------------------
+    async def run(self, stream: Any) -> None:
+        """Consume ``stream``; each message's outcome is published, then its offset acked."""
+        stream.enable_acks = False  # offsets are acknowledged to the tracker instead
+        self._queue = stream.channel.queue
+        events: list[Any] = []
+        epoch = self.barrier.epoch
+        try:
+            async for event in stream.events():
+                if self.barrier.epoch != epoch:  # a revocation: what was read before is stale
+                    events, epoch = [], self.barrier.epoch
+                events.append(event)
+                if len(events) < BATCH_MAX_MESSAGES and not self._queue.empty():
+                    continue  # more are already fetched: take them into this batch
+                batch, events = events, []
+                await self._start(batch, epoch)
+        finally:
+            if self._in_flight:  # stopping: let published batches be acked, so they commit
+                await asyncio.wait(list(self._in_flight), timeout=STOP_DRAIN_S)
+
+    async def _start(self, batch: list[Any], epoch: int) -> None:
+        if epoch != self.barrier.epoch or self.barrier.closed:
+            return  # read before a revocation (read again by the owner) or stopping
+        self.metrics.consumed.inc(len(batch))
+        self.metrics.batch_size.observe(len(batch))
+        if self.exactly_once:  # one generation (filtered above), one batch at a time
+            await self._finish(batch, await self._process(batch), epoch)
+            return
+        results = None
+        if self.offload is None:  # in order, in the pipeline thread, before the next batch
+            results = await self._process(batch)
+        await self._slots.acquire()
+        task = asyncio.ensure_future(self._finish_guarded(batch, results, epoch))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _finish_guarded(self, batch: list[Any], results: list[Item] | None,
+                              epoch: int) -> None:
+        try:
+            if results is None:
+                results = await self._process(batch)
+            await self._finish(batch, results, epoch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never lose the agent to one batch: its messages come again
+            log.exception("batch of %d failed; not acknowledged (they will be processed again)",
+                          len(batch))
+        finally:
+            self._slots.release()
+
+    async def _process(self, batch: list[Any]) -> list[Item]:
+        """The outcomes of a batch, computed off the event loop."""
+        messages = [event.message for event in batch]
+        inputs = [(m.value, m.key, origin_of(m)) for m in messages]
+        loop = asyncio.get_running_loop()
+        if self.offload is not None:
+            started = time.perf_counter()
+            results = await self.offload.process_many(inputs)
+            elapsed = time.perf_counter() - started
+        else:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="qingliu-pipeline")
+            results, elapsed = await loop.run_in_executor(self._thread, _process_all, inputs,
+                                                          self.limits)
+        items = []
+        for (value, key, origin), result in zip(inputs, results, strict=True):
+            self.metrics.processing.observe(elapsed / max(1, len(inputs)))
+            if result.kind == "dlq":
+                log.info("dead-lettered %s:%s@%s: %s", origin.topic, origin.partition,
+                         origin.offset, result.error_code)
+            items.append(Item(origin, value, key, result))
+        return items
+
+    async def _finish(self, batch: list[Any], items: list[Item], epoch: int) -> None:
+        """Publish a processed batch under the barrier, then acknowledge what was published."""
+        async with self.barrier.publishing(epoch) as current:
+            if not current:
+                log.info("not publishing %d messages: their partitions were revoked or the "
+                         "worker is stopping (they will be read again)", len(batch))
+                return
+            if self.exactly_once:
+                await self.publisher.publish_transactional(items)
+            else:
+                await self.publisher.publish_batch(items)
+            if epoch == self.barrier.epoch:  # else: read again by whoever owns it now
+                self._acknowledge(batch, items)
+
+    def _acknowledge(self, batch: list[Any], items: list[Item]) -> None:
+        now = time.time()
+        for event, item in zip(batch, items, strict=True):
+            message = event.message
+            if not item.published:
+                continue  # its partition was revoked: read again by whoever owns it now
+            self.offsets.ack(message.tp, message.offset)
+            if message.timestamp:
+                self.metrics.latency.observe(max(0.0, now - message.timestamp))
+        for hook in self.on_published:
+            try:
+                hook(items)
+            except Exception:
+                log.exception("an on_published hook failed")
