@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -70,6 +72,25 @@ async def test_a_bad_ca_bundle_and_a_key_without_certificate_are_named(tmp_path)
     with pytest.raises(ConfigError) as caught:
         await preflight(_local(tmp_path, security_protocol="SSL", ssl_keyfile=str(bogus)))
     _one_line(caught.value, "QINGLIU_SSL_KEYFILE", "QINGLIU_SSL_CERTFILE")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_valid_tls_files_pass_and_a_mismatched_key_is_named(tmp_path):
+    def make(name: str) -> tuple[Path, Path]:
+        cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True, timeout=120)
+        return cert, key
+
+    cert, key = make("client")
+    other_cert, other_key = make("other")
+    settings = _local(tmp_path, security_protocol="SSL", ssl_cafile=str(other_cert),
+                      ssl_certfile=str(cert), ssl_keyfile=str(key))
+    await preflight(settings)
+    with pytest.raises(ConfigError) as caught:
+        await preflight(settings.replace(ssl_keyfile=str(other_key)))
+    _one_line(caught.value, "QINGLIU_SSL_CERTFILE", "QINGLIU_SSL_KEYFILE", str(other_key))
 
 
 async def test_a_web_port_in_use_is_named(tmp_path):
