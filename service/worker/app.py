@@ -25,6 +25,7 @@ from typing import Any
 import faust
 from faust.types import TP
 
+from service import review
 from service.config import MAX_REQUEST_BYTES, Settings
 from service.metrics import CONTENT_TYPE, Metrics
 from service.offload import Offload
@@ -217,6 +218,9 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
     metrics.watch_stalls(app.stalled)
     for extension in extend:  # e.g. the operator rules' GlobalTable, the review pages
         extension(app)
+    # The review page (service/review): off unless QINGLIU_REVIEW is on; then /review on this
+    # web server, fed every published outcome through on_published (bounded; never waits).
+    review.attach(app, settings)
 
     raw_topic = app.topic(settings.topic_raw, key_type=bytes, value_type=bytes,
                           key_serializer="raw", value_serializer="raw")

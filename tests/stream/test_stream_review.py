@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import secrets
 import signal
 import sys
 from pathlib import Path
@@ -124,3 +125,35 @@ async def test_qingliu_review_command_serves_the_topics_read_only(settings: Sett
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.mark.skipif(BINARY is None, reason=chromium.SKIP_REASON)
+async def test_worker_serves_the_review_page_behind_its_token(settings: Settings) -> None:
+    posts = chromium.raw_posts()
+    token = secrets.token_urlsafe(16)
+    page_url = f"http://127.0.0.1:{settings.web_port}/review"
+    async with running_worker(settings.replace(review=True, review_token=token)) as worker:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(page_url) as refused:
+                assert refused.status == 401
+                assert "default-src 'self'" in refused.headers["Content-Security-Policy"]
+        async with chromium.chromium_page(BINARY) as page:
+            await page.goto(f"{page_url}?token={token}")  # once: a cookie, then the bare URL
+            await page.wait_for("document.getElementById('status').dataset.state === 'live'")
+            assert await page.evaluate("location.href") == page_url
+            assert await page.evaluate("document.cookie") == ""  # HttpOnly
+            await produce(settings, [keyed(raw) for raw in posts])
+            await page.wait_for(
+                f"document.querySelectorAll('article.card').length >= {len(posts)}", 120)
+            report = await page.evaluate(chromium.DOM_REPORT)
+            chromium.assert_rendered(report, page)
+            assert report["cards"] == len(posts)
+            shot = await page.screenshot(chromium.ARTIFACTS / "review-worker.png")
+            print(f"\nworker review page screenshot: {shot}")
+        assert worker.review_feed.published == len(posts)
+
+
+async def test_worker_without_the_setting_has_no_review_page(settings: Settings) -> None:
+    async with running_worker(settings), aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{settings.web_port}/review") as response:
+            assert response.status == 404
