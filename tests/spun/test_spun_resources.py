@@ -123,3 +123,32 @@ def test_build_steps_on_a_toy_dictionary():
     words2 = {"高低": 50, "高温": 10, "低温": 8, "高速": 9, "低速": 3, "提高": 40}
     partners = B.char_partners(words2, list(words2))
     assert partners["高"][0] == "低" and set(partners["高"]) == {"低", "温", "速", "提"}
+
+
+def test_mixed_lm_is_a_character_5gram_within_budget():
+    from service.spun.lm import tokens
+
+    assert R.MIX_LM_PATH.stat().st_size < 16_000_000
+    model = R.mixed_lm()
+    assert model.order == 5
+    score = lambda text: model.score(tokens(text), True, True)  # noqa: E731
+    for spun, orig in [
+        ("我们正在经由过程设置装备摆设文件来启动效劳。", "我们正在通过配置文件来启动服务。"),
+        ("这款手机的电池很耐用，拍照后果也不错。", "这款手机的电池很耐用，拍照效果也不错。"),
+        ("全市经济年夜幅增加，开展势头优良。", "全市经济大幅增长，发展势头良好。"),
+    ]:
+        assert score(orig) > score(spun)
+
+
+def test_lm_text_extraction_on_toy_inputs():
+    from service.build import spun_lm_text as T
+
+    roff = '.\\" comment\n.TH LS 1\n.SH 名称\nls \\- 列出 目录 内容\n.B \\fB显示隐藏文件\\fR\n.TP\n'
+    assert T.roff_lines(roff) == ["ls - 列出 目录 内容", "显示隐藏文件"]
+    po = (
+        'msgid "x"\nmsgstr ""\n"无法打开文件 %s\\n"\n"(_O)打开配置文件"\n\nmsgid "y"\nmsgstr "好"\n'
+    )
+    assert T.po_strings(po) == ["无法打开文件 %s", "打开配置文件"]
+    assert T.tidy("列出 目录 内容 ｌｓ") == "列出目录内容 ls"
+    train, held = T.split([[f"文档第{i}行内容"] for i in range(10)])
+    assert held == ["文档第7行内容"] and len(train) == 9
