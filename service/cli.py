@@ -358,6 +358,10 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> in
     await app.start()
     print(f"worker  started; http://{settings.web_host}:{settings.web_port}/metrics "
           "(/healthz, /readyz)", file=sys.stderr)
+    if settings.review:  # service/review: recent outcomes with their edits highlighted
+        print(f"review  http://{settings.web_host}:{settings.web_port}/review"
+              + ("?token=… (QINGLIU_REVIEW_TOKEN)" if settings.review_token else ""),
+              file=sys.stderr)
     try:
         if demo:
             posts = demo_posts()
@@ -392,6 +396,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     base = _settings(args)
     if args.web_port is None and "QINGLIU_WEB_PORT" not in os.environ:
         base = base.replace(web_port=free_port())
+    if args.review is None and "QINGLIU_REVIEW" not in os.environ:  # the review page, locally
+        base = base.replace(review=review_cli.is_loopback(base.web_host))
     configure("warning" if args.log_level is None else base.log_level)
     with local_broker(args.dev_broker) as url:
         settings = base.replace(broker=url)

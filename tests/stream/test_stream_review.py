@@ -157,3 +157,31 @@ async def test_worker_without_the_setting_has_no_review_page(settings: Settings)
     async with running_worker(settings), aiohttp.ClientSession() as session:
         async with session.get(f"http://127.0.0.1:{settings.web_port}/review") as response:
             assert response.status == 404
+
+
+async def test_qingliu_dev_turns_the_page_on_locally_and_prints_its_url(
+        settings: Settings) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QINGLIU_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service.cli", "dev", "--broker", settings.broker,
+        "--topic-raw", settings.topic_raw, "--topic-clean", settings.topic_clean,
+        "--topic-dlq", settings.topic_dlq, "--group-id", settings.group_id,
+        "--partitions", str(settings.partitions), "--processes", "0", env=env,
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        assert process.stderr is not None
+        lines: list[str] = []
+        while not any(line.startswith("review  ") for line in lines):
+            raw = await asyncio.wait_for(process.stderr.readline(), 120)
+            assert raw, "".join(lines)
+            lines.append(raw.decode())
+        match = re.search(r"^review  (http://127\.0\.0\.1:\d+/review)$", lines[-1].rstrip())
+        assert match, lines[-1]
+        async with aiohttp.ClientSession() as session, session.get(match.group(1)) as page:
+            assert page.status == 200 and "清流" in await page.text()
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
