@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -13,6 +14,26 @@ from service.errors import ERROR_CODES
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                    30.0, 60.0)
+EDIT_KINDS = ("spun", "mojibake", "invisible", "fullwidth", "radical", "homoglyph")
+
+
+def edits_by_kind(event: Mapping[str, Any]) -> dict[str, int]:
+    """A clean event's edits counted by kind (before merging, when they were merged).
+
+    An edit whose kind joins two stages (``fullwidth+homoglyph``) counts for each of them.
+    """
+    merged = event.get("edits_merged")
+    if merged:
+        counts = merged.get("by_kind") or {}
+    else:
+        counts = {}
+        for edit in event.get("edits") or ():
+            counts[edit["kind"]] = counts.get(edit["kind"], 0) + 1
+    found: dict[str, int] = {}
+    for kind, n in counts.items():
+        for part in str(kind).split("+"):
+            found[part] = found.get(part, 0) + int(n)
+    return found
 
 
 class _LagCollector(Collector):
@@ -73,6 +94,9 @@ class Metrics:
         self.dead_lettered = Counter("qingliu_dead_lettered", "Dead-letter records by error code",
                                      ["code"], registry=r)
         self.edits = Counter("qingliu_edits", "Repair edits in published clean events", registry=r)
+        self.edits_by_kind = Counter("qingliu_edits_by_kind",
+                                     "Repair edits in published clean events, by fixer kind",
+                                     ["kind"], registry=r)
         self.corrupted = Counter("qingliu_corrupted", "Clean events with corruption detected",
                                  registry=r)
         self.publish_errors = Counter("qingliu_publish_errors", "Failed publish attempts",
@@ -97,6 +121,8 @@ class Metrics:
         self.set_rules("none", 0)
         for code in ERROR_CODES:
             self.dead_lettered.labels(code=code)
+        for kind in EDIT_KINDS:
+            self.edits_by_kind.labels(kind=kind)
         self._lag: _LagCollector | None = None
 
     def watch_lag(self, source: Callable[[], Iterable[tuple[str, int, int]]]) -> None:
@@ -112,6 +138,14 @@ class Metrics:
         """The current value of sample ``name`` (e.g. ``qingliu_consumed_total``; 0 if absent)."""
         found = self.registry.get_sample_value(name, labels or {})
         return 0.0 if found is None else found
+
+    def count_edits(self, by_kind: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
+        """Count a published clean event's edits by kind: ``{kind: n}`` or ``(kind, n)`` pairs
+        (what :func:`edits_by_kind` returns for the event)."""
+        pairs = by_kind.items() if isinstance(by_kind, Mapping) else by_kind
+        for kind, n in pairs:
+            if n > 0:
+                self.edits_by_kind.labels(kind=kind).inc(n)
 
     def set_rules(self, version: str, count: int) -> None:
         """Report the operator rules in force: their ``version`` and how many."""
