@@ -43,6 +43,9 @@ HEARTBEAT_INTERVAL_S = 1.0
 COMMIT_INTERVAL_S = 1.0
 METADATA_MAX_AGE_MS = 5000  # topics created after the worker started are seen within seconds
 PRODUCER_BATCH_BYTES = 1 << 20  # aiokafka waits for a full batch to be acked before the next
+#: how often the output topics' max.message.bytes is read again
+TOPIC_LIMITS_EVERY_S = float(os.environ.get("QINGLIU_TOPIC_LIMITS_SECONDS", "30"))
+#: a partition whose lowest unacknowledged offset has not moved for this long is stalled
 STALL_AFTER_S = float(os.environ.get("QINGLIU_STALL_SECONDS", "60"))
 
 
@@ -73,7 +76,14 @@ class QingliuApp(faust.App):
             started = time.perf_counter()
             await asyncio.get_running_loop().run_in_executor(None, warm_up)
             log.info("pipeline loaded in %.1fs", time.perf_counter() - started)
+        await self.read_topic_limits()
         await super().on_start()
+
+    async def read_topic_limits(self) -> None:
+        """Learn the output topics' ``max.message.bytes`` (outcomes that cannot fit are
+        dead-lettered or cut before they are sent; see :meth:`OutcomePublisher.screen`)."""
+        self.processor.publisher.set_topic_limits(
+            await probes.topic_max_message_bytes(self.settings))
 
     async def on_stop(self) -> None:
         """Stop consuming and commit (Faust), then stop the pipeline processes."""
@@ -212,7 +222,8 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
     topics = {"clean": settings.topic_clean, "dlq": settings.topic_dlq}
     app.processor = BatchProcessor(
         app, limits=limits, concurrency=settings.concurrency, exactly_once=exactly_once,
-        offload=app.offload, publisher=OutcomePublisher(app, topics, metrics, app.owns),
+        offload=app.offload,
+        publisher=OutcomePublisher(app, topics, metrics, app.owns, MAX_REQUEST_BYTES),
         offsets=app.offsets, barrier=app.commit_barrier, metrics=metrics)
     metrics.watch_lag(app.lag)
     metrics.watch_stalls(app.stalled)
@@ -227,6 +238,7 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
     # One actor: at_least_once overlaps work by keeping batches in flight instead.
     app.agent(raw_topic, name="qingliu.clean_posts", concurrency=1)(app.processor.run)
     app.timer(5.0)(_stall_watch(app))
+    app.timer(TOPIC_LIMITS_EVERY_S)(app.read_topic_limits)
     _routes(app)
     return app
 

@@ -61,12 +61,28 @@ def describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {cause}"
 
 
-def unpublishable(result: Result, code: str, exc: BaseException, raw: bytes | None,
+RECORD_OVERHEAD = 1024  # bytes a record takes beyond its key and value (batch header, headers)
+
+
+def record_size(result: Result) -> int:
+    """What ``result`` needs of a topic's ``max.message.bytes`` (an upper bound)."""
+    return len(result.value) + len(result.key or b"") + RECORD_OVERHEAD
+
+
+def unpublishable(result: Result, code: str, reason: str, raw: bytes | None,
                   raw_key: bytes | None, origin: Origin) -> Result:
-    """The dead letter that replaces an outcome which cannot be published."""
-    record = dead_letter(code, f"publish failed: {describe(exc)}", raw, raw_key, origin,
+    """The dead letter that replaces an outcome which cannot be published (``reason`` why)."""
+    record = dead_letter(code, f"publish failed: {reason}", raw, raw_key, origin,
                          result.event_id)
     return Result("dlq", raw_key, orjson.dumps(record), result.event_id, code)
+
+
+def cut_limit(max_record_bytes: int | None) -> int:
+    """How many raw bytes a cut dead letter keeps so that it fits ``max_record_bytes``."""
+    if max_record_bytes is None:
+        return CUT_BYTES
+    room = max(0, max_record_bytes - 8 * RECORD_OVERHEAD)  # JSON fields, message, key
+    return max(0, min(CUT_BYTES, room * 3 // 8))  # raw and key, each base64 (4/3)
 
 
 def cut_to_fit(result: Result, limit: int = CUT_BYTES) -> Result:

@@ -45,13 +45,49 @@ class OutcomePublisher:
     """Sends outcomes for a worker app; counts them in ``metrics``; calls ``on_published``."""
 
     def __init__(self, app: Any, topics: dict[str, str], metrics: Metrics,
-                 owns: Callable[[Origin], bool]) -> None:
+                 owns: Callable[[Origin], bool], max_request_bytes: int) -> None:
         self.app = app
         self.topics = topics
         self.metrics = metrics
         self.owns = owns
+        #: the largest record each kind of outcome may be: the producer's max request size,
+        #: lowered to the topic's max.message.bytes once known (:meth:`set_topic_limits`)
+        self.max_record = {kind: max_request_bytes for kind in topics}
+        self._max_request_bytes = max_request_bytes
         self._published = {kind: metrics.published.labels(topic=name, kind=kind)
                            for kind, name in topics.items()}
+
+    def set_topic_limits(self, max_message_bytes: dict[str, int]) -> None:
+        """The output topics' ``max.message.bytes`` by kind (``clean``, ``dlq``), as read now."""
+        for kind in self.topics:
+            limit = max_message_bytes.get(kind)
+            self.max_record[kind] = min(self._max_request_bytes, limit or self._max_request_bytes)
+
+    def screen(self, item: Item) -> None:
+        """Replace an outcome that cannot fit its topic before sending it.
+
+        A refused record inside a transaction would fail the whole transaction (exactly_once),
+        and a broker round trip is wasted anyway: a clean event too large becomes a dead letter
+        ``outcome_too_large``, a dead letter too large is cut to fit.
+        """
+        result = item.result
+        if result.kind == "clean" and poison.record_size(result) > self.max_record["clean"]:
+            reason = (f"a clean event of {len(result.value)} bytes exceeds the limit of "
+                      f"{self.max_record['clean']} bytes of topic {self.topics['clean']}")
+            log.error("cannot publish the clean event of %s:%s@%s (%s); dead-lettering it as "
+                      "outcome_too_large", item.origin.topic, item.origin.partition,
+                      item.origin.offset, reason)
+            item.result = result = poison.unpublishable(result, "outcome_too_large", reason,
+                                                        item.raw, item.raw_key, item.origin)
+        if result.kind == "dlq" and poison.record_size(result) > self.max_record["dlq"]:
+            self._cut(item)
+
+    def _cut(self, item: Item) -> None:
+        limit = poison.cut_limit(self.max_record["dlq"])
+        log.error("the dead letter of %s:%s@%s is too large; cutting its raw bytes to %d",
+                  item.origin.topic, item.origin.partition, item.origin.offset, limit)
+        item.result = poison.cut_to_fit(item.result, limit)
+        item.cut = True
 
     def transactional_id(self, origin: Origin) -> str:
         """The transaction that commits ``origin``'s offset (exactly_once)."""
@@ -75,6 +111,8 @@ class OutcomePublisher:
 
     async def publish_batch(self, items: Sequence[Item]) -> None:
         """at_least_once: record batches, each awaited until the broker acknowledges it."""
+        for item in items:
+            self.screen(item)
         failed: set[int] = set()
         try:
             producer = await compat.raw_producer(self.app)
@@ -106,6 +144,7 @@ class OutcomePublisher:
         """
         by_transaction: dict[str, list[int]] = {}
         for index, item in enumerate(items):
+            self.screen(item)
             by_transaction.setdefault(self.transactional_id(item.origin), []).append(index)
         again: list[int] = []
         for tid, indexes in by_transaction.items():
@@ -173,15 +212,14 @@ class OutcomePublisher:
                     code = "outcome_too_large" if verdict == "too_large" else "publish_refused"
                     log.error("cannot publish the clean event of %s (%s); dead-lettering it as "
                               "%s", where, poison.describe(exc), code)
-                    item.result = poison.unpublishable(item.result, code, exc, item.raw,
-                                                       item.raw_key, origin)
+                    item.result = poison.unpublishable(item.result, code, poison.describe(exc),
+                                                       item.raw, item.raw_key, origin)
                     attempt = 0
                     continue
                 if not clean and verdict != "transient" and not item.cut:
-                    log.error("cannot publish the dead letter of %s (%s); cutting its raw "
-                              "bytes to %d", where, poison.describe(exc), poison.CUT_BYTES)
-                    item.result = poison.cut_to_fit(item.result)
-                    item.cut = True
+                    log.error("cannot publish the dead letter of %s (%s)", where,
+                              poison.describe(exc))
+                    self._cut(item)
                     continue
                 delay = (RETRY_S[min(attempt, len(RETRY_S) - 1)] if clean
                          else min(DLQ_RETRY_MAX_S, 0.5 * 2 ** min(attempt, 5)))

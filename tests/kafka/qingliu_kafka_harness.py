@@ -86,6 +86,11 @@ def client_kwargs(security: dict[str, Any] | None) -> dict[str, Any]:
 # -- admin / produce / read --------------------------------------------------------------------
 
 
+#: The contract's output topic size (topics/topics.v1.json): the worker's start-up check wants
+#: room for the largest clean event and dead letter of a post at QINGLIU_MAX_BYTES.
+OUTPUT_MAX_MESSAGE_BYTES = str(8 << 20)
+
+
 async def _create_topics(bootstrap: str, topics: Topics, partitions: int, replication: int,
                          security: dict[str, Any] | None) -> None:
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -95,7 +100,9 @@ async def _create_topics(bootstrap: str, topics: Topics, partitions: int, replic
                                 **client_kwargs(security))
     await admin.start()
     try:
-        new = [NewTopic(name, partitions if name != topics.dlq else 1, replication)
+        new = [NewTopic(name, partitions if name != topics.dlq else 1, replication,
+                        topic_configs={} if name == topics.raw
+                        else {"max.message.bytes": OUTPUT_MAX_MESSAGE_BYTES})
                for name in (topics.raw, topics.clean, topics.dlq)]
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new, timeout_ms=20000)
@@ -113,6 +120,28 @@ async def _create_topics(bootstrap: str, topics: Topics, partitions: int, replic
         raise TimeoutError(f"topics {topics} have no leaders after 30 s")
     finally:
         await admin.close()
+
+
+async def _set_max_message_bytes(bootstrap: str, sizes: dict[str, int],
+                                 security: dict[str, Any] | None) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=20000,
+                                **client_kwargs(security))
+    await admin.start()
+    try:
+        await admin.alter_configs([
+            ConfigResource(ConfigResourceType.TOPIC, name, {"max.message.bytes": str(size)})
+            for name, size in sizes.items()])
+    finally:
+        await admin.close()
+
+
+def set_max_message_bytes(bootstrap: str, sizes: dict[str, int],
+                          security: dict[str, Any] | None = None) -> None:
+    """Change topics' ``max.message.bytes`` (``{topic: bytes}``), as an operator might."""
+    asyncio.run(_set_max_message_bytes(bootstrap, sizes, security))
 
 
 def create_topics(bootstrap: str, topics: Topics, partitions: int = 4, replication: int = 1,

@@ -228,3 +228,110 @@ async def test_unpublishable_clean_event_is_dead_lettered_with_its_bytes(setting
     assert "publish failed" in value["error"]["message"]
     assert base64.b64decode(value["raw_b64"]) == raw
     assert not [e.message for e in contracts.validator("dlq").iter_errors(value)]
+
+
+async def _produce_to(settings, partition: int, messages) -> list:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        futures = [await producer.send(settings.topic_raw, key=k, value=v, partition=partition)
+                   for k, v in messages]
+        return list(await asyncio.gather(*futures))
+    finally:
+        await producer.stop()
+
+
+async def _committed(settings, partition: int) -> int | None:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap, group_id=settings.group_id,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.committed(TopicPartition(settings.topic_raw, partition))
+    finally:
+        await consumer.stop()
+
+
+async def _wait_until(condition, timeout: float = 60.0, what: str = "condition") -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.2)
+
+
+async def test_an_unpublished_first_offset_is_never_committed_past_and_shows_as_stalled(
+        settings, monkeypatch):
+    """Offset 0 of a never-committed partition waits to be published while later offsets are
+    published: the commit stays before it (Faust's own bookkeeping committed past it), the
+    partition is reported stalled (/readyz 503, metric), and all commits once it goes out."""
+    import service.worker.publish as publish_module
+
+    release = asyncio.Event()
+    hung = asyncio.Event()
+    real = publish_module.OutcomePublisher.publish_batch
+
+    async def publish_batch(self, items):
+        if any(item.origin.partition == 0 and item.origin.offset == 0 for item in items):
+            hung.set()
+            await release.wait()
+        return await real(self, items)
+
+    monkeypatch.setattr(publish_module.OutcomePublisher, "publish_batch", publish_batch)
+    first = [(b"first", b'{"id": "first", "text": "stuck for a while"}')]
+    rest = [(f"r{i}".encode(), f'{{"id": "r{i}", "text": "next"}}'.encode()) for i in range(20)]
+    base = f"http://{settings.web_host}:{settings.web_port}"
+    async with running_worker(settings) as app:
+        app.stall_after = 1.0
+        await _produce_to(settings, 0, first)
+        await asyncio.wait_for(hung.wait(), 60)
+        await _produce_to(settings, 0, rest)
+        records = await consume(settings, [settings.topic_clean], 20, timeout=60)
+        assert {r.key for r in records} == {key for key, _ in rest}
+        await asyncio.sleep(3 * 1.0)  # several commit intervals
+        assert await _committed(settings, 0) in (None, 0)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base + "/readyz") as response:
+                body = await response.json()
+                assert response.status == 503, body
+            assert [s["partition"] for s in body["stalled"]] == [f"{settings.topic_raw}:0"]
+            assert body["stalled"][0]["offset"] == 0
+            assert app.metrics.value("qingliu_stalled_partitions") == 1
+            async with http.get(base + "/metrics") as response:
+                assert "qingliu_partition_stalled{" in await response.text()
+            release.set()
+
+            async def all_committed() -> bool:
+                return await _committed(settings, 0) == 21
+
+            await _wait_until(all_committed, what="offset 21 committed")
+            async with http.get(base + "/readyz") as response:
+                assert response.status == 200
+
+
+async def test_healthz_answers_while_a_huge_post_is_repaired(settings):
+    """The pipeline runs off the event loop: /healthz answers within a second meanwhile."""
+    settings = settings.replace(processes=0)
+    huge = [(f"z{i}".encode(), orjson.dumps({"id": f"z{i}", "text": "好\u200b" * 174000}))
+            for i in range(2)]
+    assert all(len(value) < 1 << 20 for _, value in huge)
+    latencies: list[float] = []
+    base = f"http://{settings.web_host}:{settings.web_port}"
+    async with running_worker(settings) as app, aiohttp.ClientSession() as http:
+        await produce(settings, huge)
+        loop = asyncio.get_running_loop()
+        while app.metrics.value("qingliu_published_total",
+                                {"topic": settings.topic_clean, "kind": "clean"}) < 2:
+            started = loop.time()
+            async with http.get(base + "/healthz",
+                                timeout=aiohttp.ClientTimeout(total=30)) as response:
+                assert response.status == 200
+            latencies.append(loop.time() - started)
+            assert len(latencies) < 2400, "the huge posts were not published in 10 minutes"
+            await asyncio.sleep(0.25)
+    print(f"\n/healthz: {len(latencies)} probes while repairing, max {max(latencies):.2f}s")
+    assert len(latencies) >= 4, "the posts were repaired too fast to probe"
+    assert max(latencies) < 1.0
