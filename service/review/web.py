@@ -298,4 +298,14 @@ def mount(target: Any, feed: Feed, settings: Any) -> bool:
         add_secret(token)
     ReviewHandlers(feed, token).add_routes(app)
     log.info("review page on %s (token %s)", PREFIX, "required" if token else "not required")
+    host = getattr(settings, "web_host", "127.0.0.1")
+    if not token and not _loopback(host):
+        log.warning("the review page shows posts on %s without a token; set QINGLIU_REVIEW_TOKEN",
+                    host)
     return True
+
+
+def _loopback(host: str) -> bool:
+    from service.review.command import is_loopback
+
+    return is_loopback(host)

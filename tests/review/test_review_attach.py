@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import orjson
+import pytest
 from aiohttp import web
 
 from service.config import Settings
@@ -53,3 +55,13 @@ def test_on_it_serves_the_page_and_keeps_published_outcomes() -> None:
     assert [(item.kind, item.value) for item in feed.recent()] == [("clean", clean), ("dlq", dlq)]
     hook([PublishedItem(Result("clean", clean)) for _ in range(5)])
     assert len(feed) == 3  # bounded
+
+
+@pytest.mark.parametrize("host, token, warned", [
+    ("0.0.0.0", "", True), ("0.0.0.0", "tok", False), ("127.0.0.1", "", False),
+])
+def test_a_page_reachable_from_elsewhere_without_a_token_is_warned_about(
+        caplog: pytest.LogCaptureFixture, host: str, token: str, warned: bool) -> None:
+    with caplog.at_level(logging.WARNING, logger="service.review"):
+        attach(fake_worker(), Settings(review=True, review_token=token, web_host=host))
+    assert any("without a token" in r.getMessage() for r in caplog.records) is warned
