@@ -84,12 +84,14 @@ HALLMARKS = 2
 GENERIC = "\x01"
 GENERIC_PRIOR = 0.0003
 GENERIC_PRIOR_NONWORD = 0.0001
+GENERIC_LM_MARGIN = 1.5  # the LM alone must prefer a dictionary-neighbour repair by this much
 # … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
 # adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.
 GENERIC_T = 2.5
 GENERIC_SCALE = 1.0
 GENERIC_HIGH = 2.0
 GENERIC_FREE = 3.0
+GENERIC_BAND = -3.0  # … counted only for text whose other evidence leaves log-odds in [this, 0)
 # Fluency evidence: at every candidate site, how much the LM prefers the best restoration to the
 # text as written (log10 of the window score).  Each site adds FLUENCY_SCALE·(gain − FLUENCY_T),
 # clipped to [FLUENCY_LOW, FLUENCY_HIGH] (natural-log units); the sum is capped at FLUENCY_CAP.
@@ -98,6 +100,11 @@ FLUENCY_SCALE = 1.5
 FLUENCY_LOW = -0.5
 FLUENCY_HIGH = 3.0
 FLUENCY_CAP = 8.0
+# Fluency is computed only where the lexical evidence leaves the verdict open: not below
+# FLUENCY_MIN (clean text; fluency could not overturn it cheaply enough) nor above FLUENCY_SKIP.
+FLUENCY_MIN = -2.0
+FLUENCY_SKIP = 8.0
+FLUENCY_MAX_T = 2.0  # sites whose threshold exceeds this are not scored
 # Forms that are real words need a larger gain and count less: common clean words (正在, 天下)
 # and other dictionary words; the first FLUENCY_REAL_FREE of their sum is ignored.
 FLUENCY_COMMON_T = 3.0
@@ -112,6 +119,9 @@ ANTONYM_PENALTY = 0.5
 ANTONYM_LM_MARGIN = 0.5  # … and the LM alone must prefer the original by this much (log10)
 ANTONYM_LINE_PI = 0.8  # … the post as a whole with ANTONYM_PI, its line with at least this
 ANTONYM_LOG = math.log10(ANTONYM_LINE_PI) + RESTORE_BIAS
+
+
+_PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
 
 
 def _sigmoid(x: float) -> float:
@@ -160,7 +170,6 @@ class Engine:
         self.model = lm.model()
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str, bool], Cand] = {}
-        self._flu_cache: dict[str, float] = {}
         self.cands: dict[str, list[Cand]] = {}
         for e in entries():
             penalty = 0.0
@@ -245,8 +254,35 @@ class Engine:
         return 0.0, 0.0
 
     # -- document level -------------------------------------------------------------------
-    def evidence(self, text: str) -> tuple[float, dict[str, int]]:
+    def evidence(
+        self, text: str, cache: dict[str, float] | None = None
+    ) -> tuple[float, dict[str, int]]:
         """Log-odds that ``text`` was spun (before the prior), and the counts of originals.
+
+        The lexical evidence plus, unless that alone makes the text clearly spun, the fluency
+        evidence (:meth:`fluency`).
+        """
+        lexical, fluent, counts = self.evidence_parts(text, cache)
+        return lexical + fluent, counts
+
+    def evidence_parts(
+        self, text: str, cache: dict[str, float] | None = None
+    ) -> tuple[float, float, dict[str, int]]:
+        """The lexical and the fluency log-odds of :meth:`evidence`, and the original counts."""
+        lexical, counts = self.lexical_evidence(text)
+        fluent = 0.0
+        if FLUENCY_MIN <= lexical < FLUENCY_SKIP:
+            fluent = self.fluency(text, cache)
+            if GENERIC_BAND <= PRIOR_LOGODDS + lexical + fluent < 0.0:
+                # Still undecided: unseen character pairs that a partner swap repairs.
+                fluent = min(
+                    FLUENCY_CAP,
+                    fluent + self._generic_fluency(text, lm.normalize_char(text), cache or {}),
+                )
+        return lexical, fluent, counts
+
+    def lexical_evidence(self, text: str) -> tuple[float, dict[str, int]]:
+        """Log-odds from the lexicon's spun forms and surviving originals, and their counts.
 
         Originals inside a spun form (在 in 正在) are not counted.
         """
@@ -283,7 +319,6 @@ class Engine:
                     keep += KEEP_SCALE * LOG_KEEP / seen
                     counts[key] = seen
             total += max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * len(text))
-        total += self.fluency(text, self._flu_cache)
         return total, counts
 
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
@@ -292,13 +327,15 @@ class Engine:
         norm = lm.normalize_char(text)
         score = self.model.score
         cache = {} if cache is None else cache
-        generic = self._generic_fluency(text, norm, cache)
         if not found:
-            return min(generic, FLUENCY_CAP)
+            return 0.0
         nonword = real = 0.0
         real_neg = 0.0
         seen: dict[str, int] = {}
+        thresholds = self.flu_threshold
         for start, end, key in found:
+            if thresholds[key][0] > FLUENCY_MAX_T:
+                continue  # a common clean word: its evidence is not worth the LM calls
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
@@ -328,7 +365,7 @@ class Engine:
                 real_neg += gain
         # One real word that an LM would rather see replaced is no evidence of a spinner.
         total = nonword + max(0.0, real - FLUENCY_REAL_FREE) + FLUENCY_REAL_NEG * real_neg
-        return min(total + generic, FLUENCY_CAP)
+        return min(total, FLUENCY_CAP)
 
     def _generic_fluency(self, text: str, norm: str, cache: dict[str, float]) -> float:
         """Log-odds from unseen character pairs that one partner swap turns into a fluent word."""
@@ -528,7 +565,14 @@ class Engine:
         if cand is None:
             prior = GENERIC_PRIOR if word else GENERIC_PRIOR_NONWORD
             entry = Entry(ch, original, "word", "both", prior, "generic", 0.0, 0.0, 0)
-            cand = Cand(original, lm.normalize_char(original), math.log10(prior), entry)
+            cand = Cand(
+                original,
+                lm.normalize_char(original),
+                math.log10(prior),
+                entry,
+                margin=GENERIC_LM_MARGIN,
+                margin_trusted=GENERIC_LM_MARGIN,
+            )
             if len(self._generic_memo) < 100_000:
                 self._generic_memo[(ch, original, word)] = cand
         return cand
@@ -708,23 +752,41 @@ class Engine:
                 bonus[(form, original)] = CONSISTENCY if good else -CONSISTENCY
         return bonus
 
-    def assess(self, text: str) -> tuple[float, list[tuple[int, int, float]], dict[str, int]]:
+    def assess(
+        self, text: str, cache: dict[str, float] | None = None
+    ) -> tuple[float, list[tuple[int, int, float]], dict[str, int]]:
         """Post-level spun probability, the line spans judged spun, and their original counts.
 
         A spinner rewrites a whole post, but a post may also mix spun and clean paragraphs (a
         clean disclaimer under a spun article).  Each line is judged on its own evidence plus a
         bounded share of the rest of the post's evidence.
         """
-        self._flu_cache = {}
-        evidence, counts = self.evidence(text)
-        pi = _sigmoid(PRIOR_LOGODDS + evidence)
+        cache = {} if cache is None else cache
         if "\n" not in text:
+            evidence, counts = self.evidence(text, cache)
+            pi = _sigmoid(PRIOR_LOGODDS + evidence)
             return pi, ([(0, len(text), pi)] if pi >= PI_DECODE else []), counts
+        lines = text.split("\n")
+        # Lines judged in an earlier pass of the same repair (unchanged) are not judged again.
+        memo = cache.setdefault(_PARTS, {})
+        parts: list[tuple[float, float, dict[str, int]]] = []
+        for line in lines:
+            if not line.strip():
+                parts.append((0.0, 0.0, {}))
+                continue
+            part = memo.get(line)
+            if part is None:
+                part = memo[line] = self.evidence_parts(line, cache)
+            parts.append(part)
+        judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
+        # The post as a whole: its lexical evidence and its lines' fluency evidence.
+        evidence, counts = self.lexical_evidence(text)
+        if evidence < FLUENCY_SKIP:
+            evidence += min(FLUENCY_CAP, sum(fluent for _, fluent, _ in parts))
+        pi = _sigmoid(PRIOR_LOGODDS + evidence)
         spans: list[tuple[int, int, float]] = []
         merged: dict[str, int] = {}
         best = pi
-        lines = text.split("\n")
-        judged = [self.evidence(line) if line.strip() else (0.0, {}) for line in lines]
         # Neighbouring evidence (non-blank lines, halving with distance): an article is a run
         # of lines, so a spun line with few telltale forms of its own is judged with its block.
         own_ev = [ev for (ev, _), line in zip(judged, lines, strict=True) if line.strip()]
@@ -754,7 +816,9 @@ class Engine:
 
     def run(self, text: str, cache: dict[str, float] | None = None) -> tuple[list[Edit], float]:
         """Edits restoring ``text`` and its post-level spun probability."""
-        pi, spans, counts = self.assess(text)
+        if cache is None:
+            cache = {}
+        pi, spans, counts = self.assess(text, cache)
         if not spans:
             return [], pi
         edits = [
