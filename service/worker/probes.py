@@ -38,7 +38,9 @@ DEFAULT_MAX_REQUEST_BYTES = 16 << 20  # the worker's producer max_request_size
 PROBE_TIMEOUT_S = 5.0
 TRANSACTIONS_TIMEOUT_S = 30.0  # a fresh cluster creates __transaction_state on first use
 DEAD_LETTER_SLACK = EVENT_BYTES_SLACK  # envelope, error message and key of a dead letter
-PREFLIGHT_TRANSACTIONAL_ID = "qingliu-preflight"
+# The probe's transactional id: ``<group id>-preflight``, within a prefixed ACL that covers the
+# worker's own transactional ids (``<group id>-<group>-<partition>``).
+PREFLIGHT_SUFFIX = "-preflight"
 # Kafka error codes an InitProducerId may answer while the coordinator is getting ready.
 _RETRIABLE_TXN_ERRORS = {7, 14, 15, 16}  # request timed out, load in progress, not available,
 #                                          not coordinator
@@ -252,15 +254,15 @@ async def check_transactions(settings: Settings, timeout: float = TRANSACTIONS_T
     client = AIOKafkaClient(bootstrap_servers=settings.bootstrap,
                             request_timeout_ms=int(PROBE_TIMEOUT_S * 1000),
                             **settings.kafka_auth())
+    transactional_id = settings.group_id + PREFLIGHT_SUFFIX
     deadline = time.monotonic() + timeout
     last = ""
     try:
         await asyncio.wait_for(client.bootstrap(), PROBE_TIMEOUT_S)
         while time.monotonic() < deadline:
             try:
-                node = await client.coordinator_lookup(1, PREFLIGHT_TRANSACTIONAL_ID)
-                response = await client.send(
-                    node, InitProducerIdRequest(PREFLIGHT_TRANSACTIONAL_ID, 60000))
+                node = await client.coordinator_lookup(1, transactional_id)
+                response = await client.send(node, InitProducerIdRequest(transactional_id, 60000))
                 code = response.error_code
             except errors.KafkaError as exc:
                 if not exc.retriable:
