@@ -7,8 +7,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from service.app import create_app
 from service.broker import EmbeddedBroker, free_port
+from service.worker import create_app
 
 from .conftest import fresh_settings
 
