@@ -169,6 +169,7 @@ def main(argv: list[str]) -> int:
         + parse(T.WORD_SPINNER_NEWS)
         + parse(T.WORD_SPINNER_MORE)
         + parse(T.WORD_SPINNER_GENERAL)
+        + parse(T.WORD_SPINNER_R3)
     ):
         add(orig, spun, "spinner", "news")
     for orig, spun in parse(T.CHAR_SPINNER_TECH + T.WORD_SPINNER_TECH + T.WORD_SPINNER_TECH_MORE):
@@ -188,6 +189,7 @@ def main(argv: list[str]) -> int:
             + T.WORD_SPINNER_GENERAL
             + T.WORD_SPINNER_TECH
             + T.WORD_SPINNER_TECH_MORE
+            + T.WORD_SPINNER_R3
         )
     }
     for orig, spun in mined_pairs(char_rules, word_rules, jdict, limit=6000):

@@ -254,3 +254,14 @@ ANTONYM_MORE = """
 积极>消极 主动>被动 正面>负面 扩大>缩小 进口>出口 内部>外部 上涨>下跌 提前>推迟
 合法>非法 安全>危险 优点>缺点 增收>减收 盈利>亏损 新手>老手 升高>降低 降低>升高
 """
+
+# Round 3: further well-known output of this spinner family (technical writing, reviews and chat:
+# 体例, 品级, 标题问题, 散布式, 伴侣, 爱好, 滋味 …).  Forms that are very common words in clean text
+# (咱们, 东西, 本人, 立刻) are left out: the decoder would need the whole post as evidence anyway.
+WORD_SPINNER_R3 = """
+方式>体例 等级>品级 回复>回覆 非常>很是 全面>周全 引用>援用 升级>晋级 大小>巨细
+题目>标题问题 交换机>互换机 记录>记实 扩展>扩大 分布式>散布式 计算>计较 集合>聚集/调集
+名称>称号 交换>互换 进程>过程 连接>毗邻 检查>搜检 项目>名目 经验>履历 制作>建造 增加>增添
+关键>症结 喜欢>爱好 朋友>伴侣 比较>比力 厉害>凶猛/锋利 味道>滋味 推荐>保举 一直>一向
+刚才>方才 准备>筹办 办法>法子 麻烦>贫苦 周末>周终 包装>包拆
+"""

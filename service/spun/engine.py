@@ -43,7 +43,7 @@ R = 0.6  # assumed spinner rate in the evidence model
 LOG_KEEP = math.log(1.0 - R)
 PRIOR_LOGODDS = -4.0  # log-odds of "spun" before looking at the post
 MAX_SITE_LLR = 4.0
-WORD_SITE_LLR = 3.0
+WORD_SITE_LLR = 2.5
 COMMON_FREQ = 20.0  # per million characters of clean text
 COMMON_JIEBA = 1000  # jieba dictionary frequency
 COMMON_TOTAL = 3.5  # most evidence that common forms may contribute to one post
@@ -212,6 +212,7 @@ class Engine:
         # Evidence automaton: spun forms (+weight) and originals (log(1-R)) of forward entries.
         weight: dict[str, float] = {}
         originals: set[str] = set()
+        word_forms: set[str] = set()  # spun forms that are dictionary words
         for e in entries():
             if e.sources[0] not in EVIDENCE_SOURCES:
                 continue
@@ -226,7 +227,8 @@ class Engine:
             elif e.f_spun >= COMMON_FREQ or e.jieba_spun >= COMMON_JIEBA:
                 w = -w  # a common clean word or character: weak evidence, capped per post
             elif e.jieba_spun > 0:
-                w = min(w, WORD_SITE_LLR)  # a real word alone cannot make a post spun
+                w = min(w, WORD_SITE_LLR)
+                word_forms.add(e.spun)
             old = weight.get(e.spun)
             weight[e.spun] = w if old is None or abs(w) > abs(old) else old
             originals.add(e.original)
@@ -237,6 +239,7 @@ class Engine:
             )
         self.evidence_auto.make_automaton()
         self.forward_originals = originals
+        self.word_forms = frozenset(word_forms)
         self.site_cands = {
             key: [(c, (key, c.original), c.original in originals) for c in cands]
             for key, cands in self.cands.items()
@@ -291,6 +294,7 @@ class Engine:
         spun_seen: dict[str, int] = {}
         total = 0.0
         common = 0.0
+        words: list[float] = []
         for end, (length, w, is_orig, key) in self.evidence_auto.iter(text):
             start = end + 1 - length
             if w:
@@ -298,15 +302,18 @@ class Engine:
                 # a table applied across the post.
                 seen = spun_seen.get(key, 0) + 1
                 spun_seen[key] = seen
-                if w > 0.0:
-                    total += w / seen
-                else:
+                if w <= 0.0:
                     common -= w / seen
+                elif key in self.word_forms:
+                    words.append(w / seen)
+                else:
+                    total += w / seen
                 spun_spans.append((start, end + 1))
             if is_orig:
                 orig_spans.append((start, end + 1, key))
         # Forms that are ordinary words (天, 那, 正在, 天天 …) cannot alone make a post spun.
         total += min(common, COMMON_TOTAL)
+        total += sum(words)
         counts: dict[str, int] = {}
         if orig_spans:
             covered = bytearray(len(text) + 1)
