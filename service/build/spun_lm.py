@@ -1,4 +1,4 @@
-"""Build the broad character 5-gram KenLM model ``service/data/spun/char5_mix.bin``.
+"""Build the character 5-gram KenLM model ``service/data/spun/char5.bin`` (news, reviews, tech).
 
 Run: ``python -m service.build.spun_lm [--corpus DIR] [--kenlm-bin DIR] [--weights W]
 [--prune P] [--out PATH]``.
@@ -13,9 +13,9 @@ Run: ``python -m service.build.spun_lm [--corpus DIR] [--kenlm-bin DIR] [--weigh
   one copy each of news, reviews and tech).
 - ``--prune``: lmplz pruning thresholds per order (default ``0 0 0 2 2``: 4- and 5-grams seen
   at most twice are dropped).
-- ``--out``: default ``service/data/spun/char5_mix.bin``.  The older news+reviews model
-  ``char5.bin`` is the recipe ``--weights news=1,reviews=1 --prune "0 0 1 1 1"`` with every
-  review line in training (this script now holds one in ten out for evaluation).
+- ``--out``: default ``service/data/spun/char5.bin`` (what ``service.spun.lm`` loads).  The earlier
+  news+reviews model was the recipe ``--weights news=1,reviews=1 --prune "0 0 1 1 1"`` with every
+  review line in training (this script holds one in ten out for evaluation).
 
 The binary is a quantized trie (8-bit probabilities and backoffs, ``-a 22`` pointer compression).
 """
@@ -28,8 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from service.spun.lm import tokens
-from service.spun.resources import MIX_LM_PATH
+from service.spun.lm import MODEL_PATH, tokens
 
 DEFAULT_WEIGHTS = "news=1,reviews=1,tech=1"
 DEFAULT_PRUNE = "0 0 0 2 2"
@@ -130,7 +129,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--kenlm-bin", type=Path)
     parser.add_argument("--weights", default=DEFAULT_WEIGHTS)
     parser.add_argument("--prune", default=DEFAULT_PRUNE)
-    parser.add_argument("--out", type=Path, default=MIX_LM_PATH)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     if not (args.corpus / "news_train.txt").exists():
         from service.build import spun_lm_text

@@ -14,8 +14,6 @@ malformed file raises ``ValueError``.  The files are built by ``service.build.sp
   antonym swaps such as 劣势/优势 and near-synonyms the thesauri miss).
 - ``char_partners.tsv`` — ``char, partners``: characters forming 2-character words with ``char``,
   best first (symmetric candidates for character swaps such as 高/下, 地/天, 和/战).
-- ``char5_mix.bin`` — character 5-gram KenLM model (same tokenisation as ``service.spun.lm``)
-  trained on news, review and technical text (``mixed_lm``); built by ``service.build.spun_lm``.
 """
 
 from __future__ import annotations
@@ -31,15 +29,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-import kenlm
-
 DATA = Path(__file__).resolve().parents[1] / "data" / "spun"
 WORDFREQ_PATH = DATA / "wordfreq.tsv.gz"
 CILIN_PATH = DATA / "cilin.tsv"
 CEDICT_PATH = DATA / "cedict_synonyms.tsv"
 PARTNERS_PATH = DATA / "char_partners.tsv"
 NEIGHBOURS_PATH = DATA / "vector_neighbours.tsv.gz"
-MIX_LM_PATH = DATA / "char5_mix.bin"
 WORDFREQ_COLUMNS = ("word", "jieba", "web")
 CILIN_COLUMNS = ("code", "words")
 CEDICT_COLUMNS = ("word", "partners")
@@ -289,14 +284,6 @@ def synonyms(word: str) -> tuple[str, ...]:
 def char_partners(ch: str) -> tuple[str, ...]:
     """Characters forming a 2-character word with ``ch`` (either order), most likely swap first."""
     return _partners().get(ch, ())
-
-
-@_cached
-def mixed_lm() -> kenlm.Model:
-    """The news + reviews + technical character 5-gram (query with ``service.spun.lm.tokens``)."""
-    config = kenlm.Config()
-    config.load_method = kenlm.LoadMethod.LAZY
-    return kenlm.Model(str(MIX_LM_PATH), config)
 
 
 def load_all() -> None:

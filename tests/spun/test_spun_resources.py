@@ -140,11 +140,11 @@ def test_build_steps_on_a_toy_dictionary():
     assert partners["高"][0] == "低" and set(partners["高"]) == {"低", "温", "速", "提"}
 
 
-def test_mixed_lm_is_a_character_5gram_within_budget():
-    from service.spun.lm import tokens
+def test_character_lm_is_a_5gram_within_budget():
+    from service.spun.lm import MODEL_PATH, model, tokens
 
-    assert R.MIX_LM_PATH.stat().st_size < 16_000_000
-    model = R.mixed_lm()
+    assert MODEL_PATH.stat().st_size < 16_000_000
+    model = model()
     assert model.order == 5
     score = lambda text: model.score(tokens(text), True, True)  # noqa: E731
     for spun, orig in [
