@@ -99,3 +99,39 @@ def test_mixed_post_restores_the_spun_part_and_leaves_the_clean_part():
     inside = [e for e in result.edits if e.end <= len(spun_part)]
     assert len(inside) > 50
     assert all(e.start < len(spun_part) for e in result.edits), "clean paragraphs were edited"
+
+
+SHORT_CLEAN = [
+    line for line in (DATA / "clean_short_dev.txt").read_text("utf-8").splitlines() if line.strip()
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Forms never seen in clean text need no other evidence, even in a short post.
+        ("市政府明确了下一步的标的目的。", "市政府明确了下一步的方向。"),
+        ("请经由过程设置装备摆设文件修正参数。", "请通过配置文件修改参数。"),
+        ("这个功用可以或许晋升效力。", "这个功能能够提升效率。"),
+    ],
+)
+def test_never_seen_forms_decide_a_short_post(text, expected):
+    assert restore(text) == expected
+
+
+def test_unlisted_character_swap_is_repaired_in_a_clearly_spun_post():
+    """删加 is in no table: a partner swap (删→增) makes the frequent word 增加 that fits."""
+    text = "该市正正在放慢扶植新型基础举措措施，鞭策企业删加研发投入，那是年夜势所趋。"
+    assert restore(text) == "该市正在加快建设新型基础设施，推动企业增加研发投入，这是大势所趋。"
+
+
+def test_unlisted_character_swap_alone_is_not_evidence():
+    """One odd character pair in an otherwise ordinary post is left alone."""
+    text = "听说农民今年删加了不少收入。"
+    assert spun.fix(text).edits == []
+
+
+@pytest.mark.parametrize("text", SHORT_CLEAN)
+def test_short_clean_posts_with_spun_looking_real_words_are_untouched(text):
+    """年夜饭, 不雅, 周全, 枢纽, 平安, 进步, 成绩, 出格, 法式 … used correctly stay as they are."""
+    assert spun.fix(text).edits == []

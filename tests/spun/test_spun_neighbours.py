@@ -1,0 +1,48 @@
+"""Dictionary-neighbour candidates and the development spinner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.spun import lm
+from service.spun.neighbours import Neighbours
+from service.spun.spinner import read_table, spin_with_table
+
+FREQ = {"增加": -3.4, "加强": -3.6, "收入": -3.5, "删除": -4.2}
+PARTNERS = {"删": ("除", "减", "增"), "加": ("增", "参"), "收": ("支",)}
+
+
+def _neighbours() -> Neighbours:
+    return Neighbours(lambda ch: PARTNERS.get(ch, ()), lambda w: FREQ.get(w, -99.0))
+
+
+def test_a_partner_swap_that_makes_a_frequent_word_is_a_strong_candidate():
+    options = dict(_neighbours().candidates("民", "删加", "收"))
+    assert options == {"增加": True}
+
+
+def test_a_pair_that_is_a_word_gets_no_candidates():
+    assert _neighbours().candidates("", "删除", "") == ()
+
+
+def test_a_swap_that_makes_a_word_with_the_outer_neighbour_is_weak():
+    # 删 → 增 would make 增加 with the right neighbour 加 only through the outer pair.
+    options = dict(_neighbours().candidates("", "入删", "加"))
+    assert options == {"入增": False}
+
+
+def test_suspects_are_unseen_han_bigrams():
+    text = "农民删加收入。"
+    suspects = _neighbours().suspects(lm.normalize_char(text), 0, len(text), lm.model())
+    assert 2 in suspects  # 删加
+    assert all(0 <= j < len(text) - 1 for j in suspects)
+
+
+def test_development_spinner_swaps_characters_inside_words_and_whole_words(tmp_path: Path):
+    path = tmp_path / "table.tsv"
+    path.write_text("# comment\n增\t删\n问题\t成绩\n", "utf-8")
+    table = read_table(path)
+    assert table == {"增": "删", "问题": "成绩"}
+    out = spin_with_table("收入增加了，问题解决了。", table, rate=1.0)
+    assert "删加" in out and "成绩" in out
+    assert spin_with_table("增加", table, rate=0.0) == "增加"
