@@ -172,6 +172,8 @@ class Engine:
         self._generic_memo: dict[tuple[str, str, bool], Cand] = {}
         self.cands: dict[str, list[Cand]] = {}
         for e in entries():
+            if e.sources == ("thesaurus",):
+                continue  # near-synonyms no spinner is known to use: measured to do more harm
             penalty = 0.0
             if e.f_spun >= 30.0 or e.jieba_spun >= 2000:
                 penalty = COMMON_PENALTY * min(1.0, math.log10(1 + e.f_spun) / 3)
