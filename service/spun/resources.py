@@ -271,6 +271,7 @@ def similar_words(word: str) -> tuple[str, ...]:
     return tuple(near.split(" ")) if near else ()
 
 
+@lru_cache(maxsize=65536)
 def synonyms(word: str) -> tuple[str, ...]:
     """Cilin synonym-line mates ∪ CC-CEDICT shared-gloss partners, most frequent first.
 
