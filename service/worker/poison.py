@@ -82,7 +82,7 @@ def cut_limit(max_record_bytes: int | None) -> int:
     if max_record_bytes is None:
         return CUT_BYTES
     room = max(0, max_record_bytes - 8 * RECORD_OVERHEAD)  # JSON fields, message, key
-    return max(0, min(CUT_BYTES, room * 3 // 8))  # raw and key, each base64 (4/3)
+    return max(0, min(CUT_BYTES, room * 3 // 11))  # raw and key base64 (4/3 each), the key
 
 
 def cut_to_fit(result: Result, limit: int = CUT_BYTES) -> Result:

@@ -260,3 +260,64 @@ def test_healthz_answers_while_huge_posts_are_repaired_exactly_once(
           f"{max(latencies):.2f}s, {len(slow)} over 1 s")
     assert len(latencies) >= 4
     assert not slow, f"/healthz slower than 1 s: {slow}"
+
+
+def test_topics_created_after_the_worker_are_picked_up_within_seconds(
+        kafka1: str, workers: list, logdir: Path) -> None:
+    """A worker started before its topics exist consumes them soon after they are created
+    (consumer metadata is refreshed every few seconds, not every 5 minutes)."""
+    topics = h.Topics.fresh("late")
+    w = h.Worker(kafka1, topics, h.unique("g"), "at_least_once", logdir, "w")
+    workers.append(w.start())
+    deadline = time.monotonic() + 90
+    while w.get("/healthz")[0] != 200:  # started (nothing to be ready for yet)
+        w.assert_alive()
+        assert time.monotonic() < deadline, w.log()[-3000:]
+        time.sleep(0.2)
+    time.sleep(5)  # the worker has subscribed to topics that do not exist
+    h.create_topics(kafka1, topics, partitions=2)
+    posts = h.make_posts(20, "late", bad_every=0)
+    h.produce(kafka1, topics.raw, posts)
+    started = time.monotonic()
+    h.wait_for_outcomes(kafka1, topics, [k for k, _ in posts], timeout=60, check=w.assert_alive)
+    print(f"[fault] late topics: outcomes {time.monotonic() - started:.1f}s after producing")
+    assert w.terminate(60) == 0
+
+
+def test_rebalances_without_kills_duplicate_nothing_at_least_once(
+        kafka1: str, workers: list, logdir: Path) -> None:
+    """Workers join and leave gracefully during a backlog under at_least_once: every batch
+    published before a revocation is committed with it, and none read before it is published
+    after it, so no post gets two outcomes."""
+    topics = h.Topics.fresh("rebal0")
+    h.create_topics(kafka1, topics, partitions=6)
+    group = h.unique("g")
+    posts = h.make_posts(POSTS, "r0")
+    keys = [k for k, _ in posts]
+    h.produce(kafka1, topics.raw, posts[:400])
+    producer = h.BackgroundProducer(kafka1, topics.raw, posts[400:], RATE)
+
+    def worker(name: str) -> h.Worker:
+        started = h.Worker(kafka1, topics, group, "at_least_once", logdir, name).start()
+        workers.append(started)
+        return started
+
+    a = worker("a")
+    producer.start()
+    a.wait_ready(90)
+    h.wait_for_outcomes(kafka1, topics, keys, fraction=0.15, check=a.assert_alive)
+    b = worker("b")
+    h.wait_for_outcomes(kafka1, topics, keys, fraction=0.35, check=b.assert_alive)
+    assert a.terminate(60) == 0
+    c = worker("c")
+    h.wait_for_outcomes(kafka1, topics, keys, fraction=0.6, check=c.assert_alive)
+    producer.join_checked(120)
+    h.wait_for_outcomes(kafka1, topics, keys, timeout=180, check=c.assert_alive)
+    for w in (b, c):
+        assert w.terminate(60) == 0
+
+    result = h.tally(kafka1, topics, keys)
+    h.report("rebalance without kills at_least_once", result)
+    assert not result.lost, f"lost {len(result.lost)} posts, e.g. {result.lost[:5]}"
+    assert not result.duplicated, f"duplicated {len(result.duplicated)} posts"
+    assert not result.both

@@ -83,3 +83,41 @@ async def test_kill_9_mid_stream_loses_nothing(settings, tmp_path, record_proper
     assert not missing, f"{len(missing)} posts lost"
     assert set(ids) == expected
     assert duplicates < TOTAL
+
+
+async def test_sigterm_mid_stream_duplicates_nothing(settings, tmp_path):
+    """SIGTERM mid-stream (at-least-once): every published batch is committed on the way out,
+    so the next worker repeats nothing."""
+    posts = make_posts(TOTAL // 2, prefix="term")
+    await produce(settings, [(json.loads(p)["id"].encode(), p) for p in posts])
+    log_path = tmp_path / "worker.log"
+    worker = start_worker(settings, log_path)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 90
+        seen = 0
+        while seen < 500:
+            assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            assert loop.time() < deadline, "worker produced no output"
+            await asyncio.sleep(0.2)
+            seen = await count_outcomes(settings)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(60) == 0, log_path.read_text(errors="replace")[-3000:]
+        at_stop = await count_outcomes(settings)
+        assert at_stop < len(posts), "the worker finished before it was stopped; raise TOTAL"
+        worker = start_worker(settings, log_path)
+        records = await consume(settings, [settings.topic_clean, settings.topic_dlq], len(posts),
+                                timeout=120, settle=2.0)
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    ids = Counter(orjson.loads(r.value)["id"] for r in records)
+    duplicates = sum(n - 1 for n in ids.values())
+    print(f"\nSIGTERM after {at_stop} outcomes: {len(ids)}/{len(posts)} ids, {duplicates} "
+          "duplicates")
+    assert set(ids) == {json.loads(p)["id"] for p in posts}
+    assert duplicates == 0

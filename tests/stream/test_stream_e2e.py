@@ -335,3 +335,18 @@ async def test_healthz_answers_while_a_huge_post_is_repaired(settings):
     print(f"\n/healthz: {len(latencies)} probes while repairing, max {max(latencies):.2f}s")
     assert len(latencies) >= 4, "the posts were repaired too fast to probe"
     assert max(latencies) < 1.0
+
+
+async def test_no_scratch_folder_is_left_behind(settings, tmp_path, monkeypatch):
+    """Without QINGLIU_DATA_DIR the worker's scratch folder goes away when it stops."""
+    import tempfile
+
+    scratch_root = tmp_path / "tmp"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
+    def scratch() -> list[str]:
+        return [p.name for p in scratch_root.glob("qingliu-faust-*")]
+
+    async with running_worker(settings.replace(data_dir="")):
+        assert len(scratch()) == 1
+    assert not scratch()
