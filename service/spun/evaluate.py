@@ -255,7 +255,7 @@ def evaluate_manifest(path: Path) -> dict:
         entry = sc.figures(clean_scores, kind)
         entry.update({k: item[k] for k in ("kind", "family", "register", "light") if k in item})
         result["sets"][item.get("name", item["orig"])] = entry
-        family = f"{kind}:{item.get('family', '-')}"
+        family = f"{kind}:{item.get('family') or item.get('register') or '-'}"
         families.setdefault(family, (kind, SetScore()))[1].add(sc)
         kinds.setdefault(kind, SetScore()).add(sc)
     for family, (kind, sc) in families.items():
