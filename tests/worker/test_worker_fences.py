@@ -95,3 +95,20 @@ def test_only_compat_touches_private_attributes():
             if (relative, name) not in KNOWN_OFFENDERS:
                 offenders.append(f"service/{relative}:{line}: {name}")
     assert not offenders, "private attributes outside compat.py:\n" + "\n".join(offenders)
+
+
+def test_versions_are_checked_at_start_up(monkeypatch):
+    """An unknown faust-streaming or aiokafka stops the worker with one line naming both."""
+    import pytest
+
+    from service.errors import ConfigError
+    from service.worker import compat
+
+    compat.check_versions({})  # the installed ones are the known ones
+    monkeypatch.setitem(compat.WRITTEN_FOR, "aiokafka", "0.99")
+    with pytest.raises(ConfigError) as caught:
+        compat.check_versions({})
+    message = str(caught.value)
+    assert "\n" not in message and "aiokafka" in message and "0.99.x" in message
+    assert compat.ALLOW_ENV in message
+    compat.check_versions({compat.ALLOW_ENV: "1"})  # at the operator's own risk
