@@ -83,7 +83,6 @@ HALLMARKS = 2
 # GENERIC_PRIOR is the prior of a swap that no table lists.
 GENERIC = "\x01"
 GENERIC_PRIOR = 0.0003
-GENERIC_PRIOR_NONWORD = 0.0001
 GENERIC_LM_MARGIN = 1.5  # the LM alone must prefer a dictionary-neighbour repair by this much
 # … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
 # adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.
@@ -169,7 +168,7 @@ class Engine:
     def __init__(self) -> None:
         self.model = lm.model()
         self.neighbours = neighbours()
-        self._generic_memo: dict[tuple[str, str, bool], Cand] = {}
+        self._generic_memo: dict[tuple[str, str], Cand] = {}
         self.cands: dict[str, list[Cand]] = {}
         for e in entries():
             if e.sources == ("thesaurus",):
@@ -386,10 +385,7 @@ class Engine:
         total = 0.0
         seen: dict[str, int] = {}
         for j in gen.suspects(norm, 0, n, self.model):
-            options = gen.candidates(
-                text[j - 1] if j > 0 else "", text[j : j + 2], text[j + 2] if j + 2 < n else ""
-            )
-            strong = [original for original, word in options if word]
+            strong = gen.candidates(text[j : j + 2])
             if not strong:
                 continue
             left = norm[max(0, j - CTX) : j]
@@ -539,7 +535,7 @@ class Engine:
         if gen is None or not spans:
             return None
         found: list[tuple[int, int, str]] = []
-        originals: dict[str, dict[str, bool]] = {}
+        originals: dict[str, dict[str, None]] = {}
         n = len(text)
         covered = bytearray(n + 1)
         for start, end, _ in lexicon_sites:
@@ -549,41 +545,36 @@ class Engine:
                 if covered[j] or covered[j + 1]:
                     continue  # the lexicon knows this site
                 pair = text[j : j + 2]
-                options = gen.candidates(
-                    text[j - 1] if j > 0 else "", pair, text[j + 2] if j + 2 < n else ""
-                )
+                options = gen.candidates(pair)
                 if options:
                     key = GENERIC + pair
                     found.append((j, j + 2, key))
-                    known = originals.setdefault(key, {})
-                    for original, word in options:
-                        known[original] = known.get(original, False) or word
+                    originals.setdefault(key, dict.fromkeys(options))
         if not found:
             return None
         cands: dict[str, list[tuple[Cand, tuple[str, str], bool]]] = {}
         for key, options in originals.items():
             lst = []
-            for original, word in options.items():
-                cand = self._generic_cand(key[1:], original, word)
+            for original in options:
+                cand = self._generic_cand(key[1:], original)
                 lst.append((cand, (key, original), False))
             cands[key] = lst
         return found, cands
 
-    def _generic_cand(self, ch: str, original: str, word: bool) -> Cand:
-        cand = self._generic_memo.get((ch, original, word))
+    def _generic_cand(self, pair: str, original: str) -> Cand:
+        cand = self._generic_memo.get((pair, original))
         if cand is None:
-            prior = GENERIC_PRIOR if word else GENERIC_PRIOR_NONWORD
-            entry = Entry(ch, original, "word", "both", prior, "generic", 0.0, 0.0, 0)
+            entry = Entry(pair, original, "word", "both", GENERIC_PRIOR, "generic", 0.0, 0.0, 0)
             cand = Cand(
                 original,
                 lm.normalize_char(original),
-                math.log10(prior),
+                math.log10(GENERIC_PRIOR),
                 entry,
                 margin=GENERIC_LM_MARGIN,
                 margin_trusted=GENERIC_LM_MARGIN,
             )
             if len(self._generic_memo) < 100_000:
-                self._generic_memo[(ch, original, word)] = cand
+                self._generic_memo[(pair, original)] = cand
         return cand
 
     def _pass(
