@@ -1,14 +1,20 @@
 """The spun-text decoder: candidate sites, document evidence, windowed LM decisions.
 
 1. Candidate sites: every occurrence (overlaps included) of a lexicon key (spun form), found with
-   an Aho-Corasick automaton.
-2. Document evidence: a spinner applies its table across the whole post, so spun forms pile up and
-   the originals they replace disappear.  Under a Poisson model with spinner rate ``R`` each
-   occurrence of a spun form ``s`` of original ``o`` adds ``log(1 + R·f_o/f_s)`` (clean-text
-   frequencies) and each surviving occurrence of an original adds ``log(1 − R)``.  The sum, with a
-   prior, gives the post-level spun probability ``pi``.  Repeats of one form count with
-   diminishing weight, and forms that are ordinary clean words (天, 那, 正在) contribute at most
-   ``COMMON_TOTAL`` together, so short clean posts are not judged spun.
+   an Aho-Corasick automaton; in lines judged spun also character bigrams the LM has never seen
+   that a partner swap turns into a frequent word (删加 → 增加, :mod:`service.spun.neighbours`).
+2. Document evidence (log-odds that the post was spun):
+   - lexical: under a Poisson model with spinner rate ``R`` each occurrence of a spun form ``s``
+     of original ``o`` adds ``log(1 + R·f_o/f_s)`` (clean-text frequencies), each surviving
+     original ``log(1 − R)`` (repeats with diminishing weight, at most ``KEEP_CAP`` plus
+     ``KEEP_CAP_PER_CHAR`` per character: real spinners use other tables).  A form almost never
+     seen in clean text (标的目的, 经由过程, 可以或许) counts ``RARE_LLR`` and decides a post on its
+     own; a real word the table lists (鞭策, 周全) at most ``WORD_SITE_LLR``; ordinary clean words
+     (天, 那, 正在) at most ``COMMON_TOTAL`` together.
+   - fluency: at every site, how much more fluent the LM finds the best restoration in context,
+     with thresholds and caps by how common the spun form is (one real word the LM would rather
+     see replaced is no evidence); for text still undecided, also unseen pairs that a partner
+     swap makes fluent.  Computed only where the lexical evidence leaves the verdict open.
 3. Decoding: each line of the post is judged on its own evidence plus a bounded share of its
    neighbouring lines' (weights halving with distance; a line with no net evidence of its own
    borrows at most half as much), so an article's lines are judged together and mixed posts keep
@@ -17,11 +23,17 @@
    local window (n−1 characters each side; only windows around sites are scored), plus the
    substitution's prior, ``log10(pi)`` and whether the post still uses the original elsewhere.
    Two left-to-right passes (the second sees the first pass's output on the right and keeps
-   first-pass decisions whose margin is at least ``SETTLED``); repeated forms are pulled towards
-   one post-wide reading, as a spinner applies its table uniformly.  LM window scores are cached
-   per call and shared with the fixed-point re-run.  Antonym swaps whose spun form is a real word
-   (支出, 失业, 无效) are undone only in posts judged spun with p ≥ ``ANTONYM_PI`` (their line with
-   p ≥ ``ANTONYM_LINE_PI``) and when the LM alone prefers the original by ``ANTONYM_LM_MARGIN``.
+   first-pass decisions whose margin is at least ``SETTLED``); candidates starting at one
+   position (a lexicon form, the two swaps of an unseen pair) are weighed in the same window;
+   repeated forms are pulled towards one post-wide reading, as a spinner applies its table
+   uniformly.  LM window scores are cached per call and shared with the fixed-point re-run.
+4. Precision where the spun form is a real word: unless the post shows at least ``HALLMARKS``
+   telltale forms of the table (then its spinner is one this lexicon knows), a real-word form is
+   undone only with a channel prior (the share of its occurrences a spinner would explain) and
+   when the LM alone prefers the original by ``REAL_LM_MARGIN``.  Antonym swaps whose spun form
+   is a real word (支出, 失业, 无效) are undone only in posts judged spun with p ≥ ``ANTONYM_PI``
+   (their line with p ≥ ``ANTONYM_LINE_PI``) and when the LM alone prefers the original by
+   ``ANTONYM_LM_MARGIN``; dictionary-neighbour repairs need ``GENERIC_LM_MARGIN``.
 """
 
 from __future__ import annotations
@@ -110,7 +122,6 @@ FLUENCY_COMMON_T = 3.0
 FLUENCY_WORD_T = 1.0
 FLUENCY_WORD_HIGH = 1.5
 FLUENCY_REAL_FREE = 1.5
-FLUENCY_REAL_NEG = 0.0  # weight of real words that the LM would keep
 # Antonym swaps that yield real words (收入→支出, 有效→无效) are undone only in posts judged spun
 # with at least this probability, and with this extra margin (log10) from the LM.
 ANTONYM_PI = 0.99
@@ -338,7 +349,6 @@ class Engine:
         if not found:
             return 0.0
         nonword = real = 0.0
-        real_neg = 0.0
         seen: dict[str, int] = {}
         thresholds = self.flu_threshold
         for start, end, key in found:
@@ -368,11 +378,9 @@ class Engine:
             if not is_word:
                 nonword += gain
             elif gain > 0.0:
-                real += gain
-            else:
-                real_neg += gain
+                real += gain  # (real words the LM would keep are no evidence either way)
         # One real word that an LM would rather see replaced is no evidence of a spinner.
-        total = nonword + max(0.0, real - FLUENCY_REAL_FREE) + FLUENCY_REAL_NEG * real_neg
+        total = nonword + max(0.0, real - FLUENCY_REAL_FREE)
         return min(total, FLUENCY_CAP)
 
     def _generic_fluency(self, text: str, norm: str, cache: dict[str, float]) -> float:
