@@ -29,7 +29,9 @@ WRITTEN_FOR = {"faust-streaming": "0.15", "aiokafka": "0.14"}
 ALLOW_ENV = "QINGLIU_ALLOW_UNTESTED_VERSIONS"
 FETCH_MAX_WAIT_MS = 100
 DRAIN_YIELD_EVERY = 500  # records handed to the agent between trips through the event loop
-COMMIT_EVERY = 500  # commit as soon as this many more offsets are committable (deep backlogs)
+#: at_least_once: commit as soon as this many more offsets are committable (a deep backlog
+#: otherwise leaves a second's worth of messages to repeat after a kill -9)
+COMMIT_EVERY = 200
 REVOKE_DRAIN_S = 4.0  # at_least_once: batches being published may finish before a revocation
 
 
@@ -127,13 +129,13 @@ class Consumer(faust_aiokafka.Consumer):
                 if topics is None or tp in topics or tp.topic in topics]
         committed = self._committed_offset  # Faust's record of what went through
         offsets = self.app.offsets.committable(committed.get, only)
+        self.app.offsets.committed()  # the count for commit-by-count starts again
         if not offsets:
             return False
         # Faust's private commit: flushes the producer (at_least_once) or commits the
         # transactions (exactly_once), then records the offsets as committed.
         did_commit = await self._commit_offsets(offsets,
                                                 start_new_transaction=start_new_transaction)
-        self.app.offsets.committed()
         return bool(did_commit)
 
     async def _drain_messages(self, fetcher: Any) -> None:
@@ -144,13 +146,15 @@ class Consumer(faust_aiokafka.Consumer):
         the event loop every :data:`DRAIN_YIELD_EVERY` records, every record registered with
         the tracker before delivery (one not delivered stays unacknowledged, so no commit
         passes it until the partition is read again from its committed offset), and a commit
-        after :data:`COMMIT_EVERY` newly committable offsets instead of Faust's gap tracking.
+        after :data:`COMMIT_EVERY` newly committable offsets (at_least_once; a transaction
+        commit costs more) instead of Faust's gap tracking.
         """
         callback = self.callback
         should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
         read_offsets = self._read_offset
         tracker = self.app.offsets
+        commit_every = None if self.app.in_transaction else COMMIT_EVERY
         intake_full = self.app.intake_full
         flow = self.app.flow_control
         since_yield = 0
@@ -170,7 +174,7 @@ class Consumer(faust_aiokafka.Consumer):
                     read = read_offsets.get(tp)
                     if read is not None and offset < read:
                         continue  # seen already (Faust drops these too)
-                    if tracker.acked_since_commit >= COMMIT_EVERY:
+                    if commit_every and tracker.acked_since_commit >= commit_every:
                         await self.commit()
                     tracker.fetched(tp, offset)
                     may_block = intake_full() or not flow.is_active()
