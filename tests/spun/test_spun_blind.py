@@ -53,3 +53,31 @@ def test_round1_clean_posts(round1):
     # Two of the 327 short posts are still changed when measured; not more.
     assert round1["sets"]["clean_short"]["posts_touched"] <= 2, round1["sets"]["clean_short"]
     assert round1["kinds"]["clean"]["changed_per_10k_correct"] <= 8.0
+
+
+ROUND2_FLOORS = {
+    "spun:charswap_r2": 0.07,  # 0.084
+    "spun:roundtrip_r2": 0.025,  # 0.035
+    "spun:homophone_r2": 0.0,  # 0.0: homophone swaps are not modelled yet
+    "spun:charswap_r2+roundtrip_r2": 0.05,  # 0.066
+    "spun:charswap_r2+homophone_r2": 0.0,  # 0.0
+}
+
+
+@pytest.fixture(scope="module")
+def round2() -> dict:
+    return _round("round2")
+
+
+@pytest.mark.parametrize(("family", "floor"), sorted(ROUND2_FLOORS.items()))
+def test_round2_errors_removed_floor(round2, family, floor):
+    figures = round2["families"][family]
+    assert figures["errors_before"] > 0
+    assert figures["errors_removed"] >= floor, figures
+
+
+def test_round2_clean_posts(round2):
+    assert round2["sets"]["clean_long"]["posts_touched"] == 0
+    # Three of the 330 short posts are changed when measured; not more.
+    assert round2["sets"]["clean_short"]["posts_touched"] <= 3, round2["sets"]["clean_short"]
+    assert round2["kinds"]["clean"]["changed_per_10k_correct"] <= 10.0
