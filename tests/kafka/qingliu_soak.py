@@ -460,6 +460,7 @@ class Fleet:
         self.crashes: list[str] = []
         self.sigterm_problems: list[str] = []
         self.idle: list[str] = []  # running workers without partitions at the last wait_ready
+        self.stalls: list[str] = []  # stalls reported by the workers' /readyz
         self.lock = threading.RLock()
         self._serial = Counter()
         self._stop = threading.Event()
@@ -641,6 +642,19 @@ class Fleet:
                     inc.failed_probes += 1
                 elif elapsed > PROBE_LATE_S:
                     inc.late_probes += 1
+                self._record_stalls(inc)
+
+    def _record_stalls(self, inc: Incarnation) -> None:
+        """Note the stalled partitions a worker's /readyz reports (once per partition and offset)."""
+        status, body, _ = inc.worker.get("/readyz", timeout=5)
+        if status != 503:
+            return
+        with contextlib.suppress(ValueError, TypeError, KeyError):
+            for stall in json.loads(body).get("stalled") or []:
+                line = f"{inc.worker.name}: {stall['partition']} at offset {stall['offset']}"
+                if line not in self.stalls:
+                    self.stalls.append(line)
+                    self.log(f"[soak] /readyz reports a stall: {line} ({stall['seconds']}s)")
 
 
 # -- the schedule ------------------------------------------------------------------------------
@@ -648,10 +662,10 @@ class Fleet:
 
 @dataclass
 class Fault:
-    """One planned fault: ``offset`` seconds after wave ``wave`` (0-based) starts."""
+    """One planned fault: once ``fraction`` of wave ``wave`` (0-based) has its outcomes."""
 
     wave: int
-    offset: float
+    fraction: float
     kind: str
     target: str  # worker name or broker node id (chosen when it happens for workers)
     pause: float  # seconds before the restart (sigterm, kill9, broker)
@@ -660,13 +674,13 @@ class Fault:
     note: str = ""
 
     def line(self) -> str:
-        return (f"wave {self.wave + 1:>2} +{self.offset:.1f}s {self.kind:<7} {self.target:<4} "
-                f"pause {self.pause:.1f}s")
+        return (f"wave {self.wave + 1:>2} at {self.fraction:4.0%} {self.kind:<7} "
+                f"{self.target:<4} pause {self.pause:.1f}s")
 
 
 def plan(seed: int, posts: int, waves: int) -> list[Fault]:
-    """A seeded schedule: every kind at least once (more for larger runs), each fault a few
-    seconds into its own wave, while that wave's backlog is being worked off."""
+    """A seeded schedule: every kind at least once (more for larger runs), each fault in its own
+    wave, while that wave's backlog is being worked off."""
     rng = random.Random(seed * 7919 + 1)
     count = min(waves, max(6, posts // 6000))
     kinds = list(FAULT_KINDS)  # each kind once, then more stops and kills, a broker now and then
@@ -679,7 +693,7 @@ def plan(seed: int, posts: int, waves: int) -> list[Fault]:
     faults = []
     for wave, kind in zip(slots, kinds, strict=False):
         target = {"broker": str(rng.randint(1, 3)), "join": "new"}.get(kind, "any")
-        faults.append(Fault(wave, round(rng.uniform(0.5, 4.0), 1), kind, target,
+        faults.append(Fault(wave, round(rng.uniform(0.1, 0.7), 2), kind, target,
                             round(rng.uniform(0.5, 6.0), 1)))
     return faults
 
@@ -726,6 +740,7 @@ class Summary:
     healthz_failed: int = 0
     healthz_max_s: float = 0.0
     orphans: list[str] = field(default_factory=list)
+    reported_stalls: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
     sigterm_problems: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
@@ -781,6 +796,7 @@ class Summary:
         lines += [f"[soak] fault {line}" for line in self.faults]
         lines += [f"[soak] unexpected outcome kind: {line}" for line in self.unexpected_kinds]
         lines += [f"[soak] orphan: {line}" for line in self.orphans]
+        lines += [f"[soak] stall reported by /readyz: {line}" for line in self.reported_stalls]
         lines += [f"[soak] crash: {line[:600]}" for line in self.crashes]
         lines += [f"[soak] sigterm: {line}" for line in self.sigterm_problems]
         lines += [f"[soak] note: {line}" for line in self.notes]
@@ -861,6 +877,16 @@ def _sleep_watching(fleet: Fleet, seconds: float) -> None:
     while time.monotonic() < deadline:
         fleet.check_crashes()
         time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+
+def _wait_for_share(fleet: Fleet, outcomes: Outcomes, ids: set[str], fraction: float,
+                    timeout: float = 90) -> None:
+    """Wait until ``fraction`` of ``ids`` have an outcome (at most ``timeout`` s)."""
+    need = max(1, int(len(ids) * fraction))
+    deadline = time.monotonic() + timeout
+    while outcomes.count(ids) < need and time.monotonic() < deadline:
+        fleet.check_crashes()
+        time.sleep(0.05)
 
 
 def _inject(fault: Fault, fleet: Fleet, cluster: Any, extra: int, rng: random.Random,
@@ -947,7 +973,7 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
                 producer = _Produce(bootstrap, settings.topic_raw, wave)
                 fault = by_wave.get(n)
                 if fault is not None:
-                    _sleep_watching(fleet, fault.offset)
+                    _wait_for_share(fleet, outcomes, {p.event_id for p in wave}, fault.fraction)
                     extra += _inject(fault, fleet, cluster, extra, rng, log, t0)
                 producer.join_checked(config.outcome_timeout)
                 last_wave_at = time.time()
@@ -1073,6 +1099,7 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
     summary.healthz_failed = sum(i.failed_probes for i in fleet.history)
     summary.healthz_max_s = max((i.max_probe_s for i in fleet.history), default=0.0)
     summary.orphans = fleet.orphans
+    summary.reported_stalls = fleet.stalls
     summary.crashes = fleet.crashes
     summary.sigterm_problems = fleet.sigterm_problems
     summary.faults = [f"{f.line()} -> {f.kind} {f.target}: {f.note}; recovered in "
