@@ -1,9 +1,11 @@
 """Spun-text (伪原创) detection and restoration.
 
 A content-farm spinner rewrites a post with a fixed synonym/antonym table (服务→效劳, 大→年夜,
-在→正在 …).  :func:`fix` finds the candidate sites, judges from the whole post whether a spinner
-was at work (:func:`score`), and where it was, restores the originals that a character 5-gram LM
-prefers.  The lexicon and LM load lazily, once per process.
+在→正在 …).  :func:`fix` finds the candidate sites (lexicon forms, and character pairs the LM has
+never seen that a partner swap repairs), judges from the whole post whether a spinner was at work
+(:func:`score`: telltale forms, surviving originals, how much more fluent the restorations are),
+and where it was, restores the originals that a character 5-gram LM prefers.  The lexicon, LM and
+word tables load lazily, once per process.
 """
 
 from __future__ import annotations
