@@ -5,8 +5,10 @@ or a dead-letter record (``topic_dlq``, key = the raw key); the work is done by
 :class:`~service.worker.batch.BatchProcessor`, the Faust overrides live in
 :mod:`service.worker.compat`.  Seams:
 
-- ``app.on_published``: callbacks ``(items) -> None`` called with each published batch
-  (:class:`~service.worker.publish.Item`: origin, raw bytes, result).
+- ``app.on_published``: callbacks ``(items) -> None`` called in the event loop with each
+  published batch (:class:`~service.worker.publish.Item`: origin, raw bytes, raw key, result);
+  under exactly_once the items are in a transaction that commits within a second or so (or is
+  aborted, and the messages are processed again).  Keep callbacks quick: they run in the loop.
 - ``create_app(..., extend=...)``: callables ``(app) -> None`` run once the app exists and before
   the agent is defined (e.g. to create a GlobalTable or add web pages with ``app.page``).
 - :func:`service.worker.probes.preflight` runs before the broker is waited for.
@@ -227,7 +229,9 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
         offsets=app.offsets, barrier=app.commit_barrier, metrics=metrics)
     metrics.watch_lag(app.lag)
     metrics.watch_stalls(app.stalled)
-    for extension in extend:  # e.g. the operator rules' GlobalTable, the review pages
+    # Extensions: what every worker carries is called here, before the agent exists (a
+    # GlobalTable, web pages, an on_published callback); ``extend`` adds more per caller.
+    for extension in extend:
         extension(app)
     # The review page (service/review): off unless QINGLIU_REVIEW is on; then /review on this
     # web server, fed every published outcome through on_published (bounded; never waits).

@@ -32,6 +32,7 @@ DRAIN_YIELD_EVERY = 500  # records handed to the agent between trips through the
 #: at_least_once: commit as soon as this many more offsets are committable (a deep backlog
 #: otherwise leaves a second's worth of messages to repeat after a kill -9)
 COMMIT_EVERY = 200
+ROOM_POLL_S = 0.005  # a full agent queue is polled for room (no task per record meanwhile)
 REVOKE_DRAIN_S = 4.0  # at_least_once: batches being published may finish before a revocation
 
 
@@ -142,7 +143,8 @@ class Consumer(faust_aiokafka.Consumer):
         """Faust's private fetch loop, cheaper per record and feeding the offset tracker.
 
         Kept from Faust: read offsets, dropping records already read, the race against
-        ``suspend_flow`` (see :func:`deliver`).  Changed: no task per record, a trip through
+        ``suspend_flow`` (see :func:`deliver`; while the agent's queue is full the loop polls
+        it for room instead, so a backlog costs no task per record).  Changed: no task per record, a trip through
         the event loop every :data:`DRAIN_YIELD_EVERY` records, every record registered with
         the tracker before delivery (one not delivered stays unacknowledged, so no commit
         passes it until the partition is read again from its committed offset), and a commit
@@ -177,6 +179,8 @@ class Consumer(faust_aiokafka.Consumer):
                     if commit_every and tracker.acked_since_commit >= commit_every:
                         await self.commit()
                     tracker.fetched(tp, offset)
+                    while intake_full() and not self.suspend_flow.is_set():
+                        await asyncio.sleep(ROOM_POLL_S)  # the agent is behind: wait for room
                     may_block = intake_full() or not flow.is_active()
                     if await deliver(callback, message, self.suspend_flow, may_block):
                         read_offsets[tp] = offset
