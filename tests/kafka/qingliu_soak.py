@@ -448,8 +448,9 @@ class Fleet:
     """The soak's workers: start, SIGTERM, kill -9 (the worker's pid only), sample, probe."""
 
     def __init__(self, bootstrap: str, settings: Any, guarantee: str, logdir: Path,
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], env: dict[str, str] | None = None) -> None:
         self.bootstrap = bootstrap
+        self.env = dict(env or {})
         self.settings = settings
         self.guarantee = guarantee
         self.logdir = logdir
@@ -481,6 +482,7 @@ class Fleet:
                               "QINGLIU_REPLICATION": "3",
                               "QINGLIU_PARTITIONS": str(PARTITIONS),
                               "QINGLIU_STALL_SECONDS": "60",
+                              **self.env,
                           })
         worker.start()
         inc = Incarnation(name, worker, time.time(), pid=worker.proc.pid)
@@ -745,6 +747,7 @@ class Summary:
     sigterm_problems: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unattributed: list[str] = field(default_factory=list)  # duplicates after no fault
     wall_s: float = 0.0
 
     def failures(self) -> list[str]:
@@ -770,6 +773,8 @@ class Summary:
             out.append(f"{len(self.crashes)} workers died unasked: {self.crashes[0][:300]}")
         if self.sigterm_problems:
             out.append(f"SIGTERM not honoured: {self.sigterm_problems}")
+        if self.orphans:
+            out.append(f"children outlived their worker: {self.orphans[:3]}")
         return out
 
     def text(self) -> str:
@@ -799,10 +804,25 @@ class Summary:
         lines += [f"[soak] stall reported by /readyz: {line}" for line in self.reported_stalls]
         lines += [f"[soak] crash: {line[:600]}" for line in self.crashes]
         lines += [f"[soak] sigterm: {line}" for line in self.sigterm_problems]
+        lines += [f"[soak] duplicate after no fault: {line}" for line in self.unattributed]
         lines += [f"[soak] note: {line}" for line in self.notes]
         failures = self.failures()
         lines.append("[soak] " + ("PASS" if not failures else "FAIL: " + " | ".join(failures)))
         return "\n".join(lines)
+
+
+BLAME_SLACK_MS = 1000  # a record in flight when its worker was killed is appended just after
+
+
+def blame(windows: list[tuple[float, float, str]], first: int, again: int) -> str:
+    """The fault a duplicate outcome is put down to (``windows``: sorted ``(start, settled,
+    kind)`` in ms): the one during which the first outcome appeared, else the last one between
+    the first outcome and the duplicate, else ``no fault``."""
+    for start, settled, kind in windows:
+        if start - BLAME_SLACK_MS <= first <= settled:
+            return kind
+    between = [kind for start, _, kind in windows if first < start <= again]
+    return between[-1] if between else "no fault"
 
 
 def code_version() -> str:
@@ -840,6 +860,7 @@ class SoakConfig:
     workers: int = 3
     wave_interval: float = 15.0
     hog: bool = True
+    worker_env: dict[str, str] = field(default_factory=dict)  # extra settings for the workers
 
     @property
     def waves(self) -> int:
@@ -950,7 +971,7 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
     assert len(wanted) == len(posts), "two produced messages share an event id"
     outcomes = Outcomes(settings.topic_clean, settings.topic_dlq)
     reader = TopicReader(bootstrap, [settings.topic_clean, settings.topic_dlq], outcomes.handle)
-    fleet = Fleet(bootstrap, settings, config.mode, logdir, log)
+    fleet = Fleet(bootstrap, settings, config.mode, logdir, log, config.worker_env)
     rng = random.Random(config.seed * 31 + 3)
     hog = cpu_hog() if config.hog else contextlib.nullcontext([])
     last_wave_at = 0.0
@@ -1022,7 +1043,8 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
     # -- the tally ------------------------------------------------------------------------------
     summary.produced = len(posts)
     summary.raw_records = sum(len(v) for v in raw.by_id.values())
-    fault_times = sorted((f.started * 1000, f.kind) for f in faults if f.started)
+    windows = sorted((f.started * 1000, (f.recovered or f.started) * 1000, f.kind)
+                     for f in faults if f.started)
     by_id = outcomes.by_id
     summary.outcomes = sum(len(v) for v in by_id.values())
     summary.clean = sum(1 for v in by_id.values() for s in v if s.topic == settings.topic_clean)
@@ -1060,9 +1082,12 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
             summary.duplicates += extra
             summary.duplicated_posts += 1
             for dup in seen[len(seen) - extra:]:
-                cause = next((kind for at, kind in fault_times if seen[0].ts < at <= dup.ts),
-                             "no fault")
+                cause = blame(windows, seen[0].ts, dup.ts)
                 dup_by[cause] += 1
+                if cause == "no fault" and len(summary.unattributed) < 10:
+                    summary.unattributed.append(
+                        f"{post.kind} first {seen[0].topic.rsplit('.', 1)[-1]}:{seen[0].partition}"
+                        f"@{seen[0].offset} ts {seen[0].ts}, again @{dup.offset} ts {dup.ts}")
         first_outcomes.append(seen[0].ts)
         if copies:
             latency = (seen[0].ts - copies[0].ts) / 1000
@@ -1119,6 +1144,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-hog", action="store_true", help="no CPU-heavy process beside it")
     parser.add_argument("--logdir", default=None, help="worker logs (default: a temp folder)")
     parser.add_argument("--json", default=None, help="also write the summary here as JSON")
+    parser.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an extra worker setting (e.g. a negative control: "
+                             "--mode exactly_once --worker-env "
+                             "QINGLIU_PROCESSING_GUARANTEE=at_least_once must fail)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1 << 30)
 
@@ -1127,7 +1156,8 @@ def main(argv: list[str] | None = None) -> int:
     logdir = Path(args.logdir or tempfile.mkdtemp(prefix="qingliu-soak-"))
     logdir.mkdir(parents=True, exist_ok=True)
     print(f"[soak] worker logs in {logdir}", flush=True)
-    config = SoakConfig(args.mode, args.posts, seed, hog=not args.no_hog)
+    env = dict(item.split("=", 1) for item in args.worker_env)
+    config = SoakConfig(args.mode, args.posts, seed, hog=not args.no_hog, worker_env=env)
     import logging
 
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # reconnect noise while a broker is down
