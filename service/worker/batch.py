@@ -193,8 +193,9 @@ class BatchProcessor:
             self.offsets.ack(message.tp, message.offset)
             if message.timestamp:
                 self.metrics.latency.observe(max(0.0, now - message.timestamp))
-        for hook in self.on_published:
+        published = [item for item in items if item.published]
+        for hook in self.on_published if published else ():
             try:
-                hook(items)
+                hook(published)
             except Exception:
                 log.exception("an on_published hook failed")

@@ -73,9 +73,17 @@ async def test_2000_messages_give_2000_valid_outcomes(settings):
     assert all(sum(1 for k in kinds.values() if k == kind) >= 20 for kind in BAD_KINDS)
     limits = Limits(max_bytes=MAX_BYTES)
     async with running_worker(settings) as app:
+        seen: list = []
+        app.on_published.append(seen.extend)  # the seam for e.g. a review page
         metadata = await produce(settings, messages)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2000,
                                 settle=1.0)
+        for _ in range(100):  # called once the broker has acknowledged each batch
+            if len(seen) == 2000:
+                break
+            await asyncio.sleep(0.05)
+        assert sorted(item.result.event_id for item in seen) == sorted(
+            orjson.loads(r.value)["event_id"] for r in records)
         async with aiohttp.ClientSession() as http:
             base = f"http://{settings.web_host}:{settings.web_port}"
             async with http.get(base + "/metrics") as response:
