@@ -32,6 +32,7 @@ from service.worker.publish import Item, OutcomePublisher
 log = logging.getLogger(__name__)
 
 BATCH_MAX_MESSAGES = 100  # messages processed and published together at most
+BATCH_MAX_BYTES = 4 << 20  # and raw bytes: a batch of huge posts stays a few seconds of work
 STOP_DRAIN_S = 10.0  # on stop, how long batches being published may take before the last commit
 
 PublishedHook = Callable[[Sequence[Item]], None]
@@ -103,15 +104,18 @@ class BatchProcessor:
         stream.enable_acks = False  # offsets are acknowledged to the tracker instead
         self._queue = stream.channel.queue
         events: list[Any] = []
+        size = 0
         epoch = self.barrier.epoch
         try:
             async for event in stream.events():
                 if self.barrier.epoch != epoch:  # a revocation: what was read before is stale
-                    events, epoch = [], self.barrier.epoch
+                    events, size, epoch = [], 0, self.barrier.epoch
                 events.append(event)
-                if len(events) < BATCH_MAX_MESSAGES and not self._queue.empty():
+                size += len(event.message.value or b"")
+                if (len(events) < BATCH_MAX_MESSAGES and size < BATCH_MAX_BYTES
+                        and not self._queue.empty()):
                     continue  # more are already fetched: take them into this batch
-                batch, events = events, []
+                batch, events, size = events, [], 0
                 await self._start(batch, epoch)
         finally:
             if self._in_flight:  # stopping: let published batches be acked, so they commit
