@@ -80,8 +80,14 @@ RARE_LLR = 6.0
 # A surviving original argues against a spinner, but real spinners use other tables: each
 # distinct original counts once (repeats with diminishing weight), scaled by KEEP_SCALE.
 KEEP_SCALE = 1.0
-KEEP_CAP = -6.0  # … at most this much plus KEEP_CAP_PER_CHAR per character
-KEEP_CAP_PER_CHAR = 0.03
+# The cap is low because this only argues against *this* lexicon's spinner: a post spun with
+# another table keeps the lexicon's originals too.  Restorations of spun forms that are real words
+# still weigh the full surviving-original evidence (STRICT_KEEP_CAP, STRICT_KEEP_CAP_PER_CHAR).
+KEEP_CAP = -2.0  # … at most this much plus KEEP_CAP_PER_CHAR per character
+KEEP_CAP_PER_CHAR = 0.005
+STRICT_KEEP_CAP = -6.0
+STRICT_KEEP_CAP_PER_CHAR = 0.03
+OTHER_TABLE_WORDS = 0.5
 CHANNEL_WEIGHT = 1.0
 HALLMARK_W = 2.5
 # Spun forms that are ordinary words (jieba frequency / clean-text frequency per million at least
@@ -129,6 +135,13 @@ ANTONYM_PENALTY = 0.5
 ANTONYM_LM_MARGIN = 0.5  # … and the LM alone must prefer the original by this much (log10)
 ANTONYM_LINE_PI = 0.8  # … the post as a whole with ANTONYM_PI, its line with at least this
 ANTONYM_LOG = math.log10(ANTONYM_LINE_PI) + RESTORE_BIAS
+# Non-word fragments (service.spun.neighbours.Neighbours.fragments): clean text of every register
+# has a share FRAGMENT_RATE of them (names, mostly); a line adds FRAGMENT_SCALE per standard
+# deviation above FRAGMENT_Z of that binomial (at most FRAGMENT_HIGH).
+FRAGMENT_RATE = 0.05
+FRAGMENT_Z = 3.0
+FRAGMENT_SCALE = 2.0
+FRAGMENT_HIGH = 8.0
 
 
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
@@ -136,6 +149,11 @@ _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the L
 
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1.0 - 1e-12)
+    return math.log(p / (1.0 - p))
 
 
 def _neighbour_sums(values: list[float]) -> list[float]:
@@ -160,6 +178,7 @@ class Cand:
     channel: float = 0.0  # log10 share of a real word's occurrences a spinner made (see run)
     margin: float = 0.0  # the LM alone must prefer the original by this much (log10) …
     margin_trusted: float = 0.0  # … or this much where the post shows the table in use
+    strict: bool = False  # a real-word spun form: judged with the full surviving-original evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +215,7 @@ class Engine:
             guarded = "antonym" in e.sources and (e.jieba_spun > 0 or e.f_spun > 1.0)
             if guarded:
                 logprior -= ANTONYM_PENALTY
+            margins = self._margins(e, guarded)
             self.cands.setdefault(e.spun, []).append(
                 Cand(
                     e.original,
@@ -204,7 +224,8 @@ class Engine:
                     e,
                     guarded,
                     channel,
-                    *self._margins(e, guarded),
+                    *margins,
+                    strict=e.jieba_spun > 0 or e.f_spun >= RARE_FREQ,
                 )
             )
         self.flu_threshold: dict[str, tuple[float, float, bool]] = {}
@@ -285,6 +306,7 @@ class Engine:
     ) -> tuple[float, float, dict[str, int]]:
         """The lexical and the fluency log-odds of :meth:`evidence`, and the original counts."""
         lexical, counts = self.lexical_evidence(text)
+        lexical += self.fragment_evidence(text)
         fluent = 0.0
         if FLUENCY_MIN <= lexical < FLUENCY_SKIP:
             fluent = self.fluency(text, cache)
@@ -296,11 +318,37 @@ class Engine:
                 )
         return lexical, fluent, counts
 
+    def fragment_evidence(self, text: str) -> float:
+        """Log-odds from non-word fragments: far more than clean text of any register has."""
+        gen = self.neighbours
+        if gen is None:
+            return 0.0
+        found, han = gen.fragments(text)
+        if found < 2:
+            return 0.0
+        spread = math.sqrt(han * FRAGMENT_RATE * (1.0 - FRAGMENT_RATE))
+        z = (found - FRAGMENT_RATE * han) / spread
+        return min(FRAGMENT_HIGH, FRAGMENT_SCALE * max(0.0, z - FRAGMENT_Z))
+
     def lexical_evidence(self, text: str) -> tuple[float, dict[str, int]]:
         """Log-odds from the lexicon's spun forms and surviving originals, and their counts.
 
-        Originals inside a spun form (在 in 正在) are not counted.
+        The better of two readings: spun with *this* lexicon's table (its forms count in full, and
+        so do the surviving originals), or spun with another table (forms that are real words
+        count ``OTHER_TABLE_WORDS`` as much, surviving originals at most ``KEEP_CAP`` plus
+        ``KEEP_CAP_PER_CHAR`` per character).  Originals inside a spun form (在 in 正在) are not
+        counted.
         """
+        own, other, counts = self._lexical_readings(text)
+        return max(own, other), counts
+
+    def strict_shift(self, text: str) -> float:
+        """How much lower (≤ 0) the lexical log-odds of ``text`` are under the reading that it was
+        spun with this lexicon's table: restorations of spun forms that are real words use it."""
+        own, other, _ = self._lexical_readings(text)
+        return min(0.0, own - max(own, other))
+
+    def _lexical_readings(self, text: str) -> tuple[float, float, dict[str, int]]:
         spun_spans: list[tuple[int, int]] = []
         orig_spans: list[tuple[int, int, str]] = []
         spun_seen: dict[str, int] = {}
@@ -324,21 +372,22 @@ class Engine:
             if is_orig:
                 orig_spans.append((start, end + 1, key))
         # Forms that are ordinary words (天, 那, 正在, 天天 …) cannot alone make a post spun.
-        total += min(common, COMMON_TOTAL)
-        total += sum(words)
+        real = min(common, COMMON_TOTAL) + sum(words)
         counts: dict[str, int] = {}
+        keep = 0.0
         if orig_spans:
             covered = bytearray(len(text) + 1)
             for s, e in spun_spans:
                 covered[s:e] = b"\x01" * (e - s)
-            keep = 0.0
             for s, e, key in orig_spans:
                 if not all(covered[s:e]):
                     seen = counts.get(key, 0) + 1
                     keep += KEEP_SCALE * LOG_KEEP / seen
                     counts[key] = seen
-            total += max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * len(text))
-        return total, counts
+        n = len(text)
+        own = total + real + max(keep, STRICT_KEEP_CAP - STRICT_KEEP_CAP_PER_CHAR * n)
+        other = total + OTHER_TABLE_WORDS * real + max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * n)
+        return own, other, counts
 
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
         """Log-odds from the LM: restorations much more fluent than the text as written."""
@@ -460,6 +509,9 @@ class Engine:
         # document term and the "original elsewhere in the post" term.
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
         docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for _, _, pi in spans]
+        # Real-word forms weigh the span's surviving originals in full (see strict_shift).
+        strict_pis = [_sigmoid(_logit(pi) + self.strict_shift(text[lo:hi])) for lo, hi, pi in spans]
+        strict_docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for pi in strict_pis]
         if post_pi is None:
             post_pi = max((pi for _, _, pi in spans), default=0.0)
         antonyms_ok = post_pi >= ANTONYM_PI
@@ -481,9 +533,14 @@ class Engine:
                 options = statics[(key, k)] = []
                 klen = len(key) - 1 if key[0] == GENERIC else len(key)
                 for cand, pair, is_orig in site_cands[key]:
-                    if cand.guarded and (doc < ANTONYM_LOG or not antonyms_ok):
+                    cand_doc = doc
+                    if cand.strict:
+                        if strict_pis[k] < PI_DECODE:
+                            continue  # a real word: only where this table's spinner is likely
+                        cand_doc = strict_docs[k]
+                    if cand.guarded and (cand_doc < ANTONYM_LOG or not antonyms_ok):
                         continue  # antonym swaps only in lines judged spun with near certainty
-                    static = cand.logprior + doc + (0.0 if trusted else cand.channel)
+                    static = cand.logprior + cand_doc + (0.0 if trusted else cand.channel)
                     if is_orig:
                         seen = counts.get(cand.original, 0)
                         static += (
@@ -789,6 +846,7 @@ class Engine:
         judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
         # The post as a whole: its lexical evidence and its lines' fluency evidence.
         evidence, counts = self.lexical_evidence(text)
+        evidence += self.fragment_evidence(text)
         if evidence < FLUENCY_SKIP:
             evidence += min(FLUENCY_CAP, sum(fluent for _, fluent, _ in parts))
         pi = _sigmoid(PRIOR_LOGODDS + evidence)
