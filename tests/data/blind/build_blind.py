@@ -39,9 +39,20 @@ ROUNDS = {
         ("clean_short", "clean", None, "social", "clean_short", None, False),
         ("clean_long", "clean", None, "mixed", "clean_long", None, False),
     ],
+    "round3": [
+        ("news_flipchar", "spun", "flipchar_r3", "news", "news", 0.8, False),
+        ("tech_backtrans", "spun", "backtrans_r3", "tech", "tech", 0.8, False),
+        ("social_classical", "spun", "classical_r3", "social", "social", 0.85, False),
+        ("mixed_double", "spun", "flipchar_r3+backtrans_r3", "mixed", "double", 0.75, False),
+        ("light_mixed", "spun", "flipchar_r3+classical_r3", "mixed", "light", 1.0, True),
+        ("clean_short", "clean", None, "social", "clean_short", None, False),
+        ("clean_long", "clean", None, "mixed", "clean_long", None, False),
+    ],
 }
 
 KNOWN_FORMS = "年夜 正在 开展 事情 对峙 不雅 周全 效劳 标的 或许 可以 大夫 小我 经过 设置 取得 去年 天地 下降 皆 步调 运转 默许 装置 保举 体系 法式 而后 复杂".split()
+
+MAX_OVERLAP = {"round2": 0.2, "round3": 0.1}  # share of a round's pairs that may occur in an earlier round
 
 LENGTHS = {  # text file -> (min, max) characters per line
     "news": (60, 200), "tech": (60, 200), "social": (15, 120), "double": (30, 200),
@@ -202,12 +213,14 @@ def main():
         all_tables[r] = tables
         problems += probs
         print("\n".join(report))
-    if len(all_tables) == 2:
-        a = {kv for t in all_tables["round1"].values() for kv in t.items()}
-        b = {kv for t in all_tables["round2"].values() for kv in t.items()}
-        print(f"pairs shared by round1 and round2: {len(a & b)} of {len(b)} ({len(a & b) / len(b):.1%})")
-        if len(a & b) > 0.2 * len(b):
-            problems.append("round2 tables overlap round1 by more than 20%")
+    pairs = {r: {kv for t in tabs.values() for kv in t.items()} for r, tabs in all_tables.items()}
+    names = list(pairs)
+    for j, later in enumerate(names):
+        for earlier in names[:j]:
+            a, b = pairs[earlier], pairs[later]
+            print(f"pairs shared by {earlier} and {later}: {len(a & b)} of {len(b)} ({len(a & b) / len(b):.1%})")
+            if len(a & b) > MAX_OVERLAP.get(later, 0.2) * len(b):
+                problems.append(f"{later} tables overlap {earlier} by more than {MAX_OVERLAP.get(later, 0.2):.0%}")
     for p in problems:
         print("PROBLEM:", p)
     sys.exit(1 if problems else 0)
