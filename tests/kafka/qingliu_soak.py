@@ -310,7 +310,8 @@ class TopicReader(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
-        self.join(30)
+        if self.ident is not None:
+            self.join(30)
 
 
 class Outcomes:
@@ -444,6 +445,16 @@ class Incarnation:
     answered: bool = False
 
 
+def _first_error(log: str) -> str:
+    """The first error line of a worker's log (its message only), else the log's end."""
+    for line in log.splitlines():
+        if '"level":"error"' in line or '"level":"critical"' in line:
+            with contextlib.suppress(ValueError):
+                return str(json.loads(line).get("msg", line))[:800]
+            return line[:800]
+    return log[-800:]
+
+
 class Fleet:
     """The soak's workers: start, SIGTERM, kill -9 (the worker's pid only), sample, probe."""
 
@@ -508,6 +519,7 @@ class Fleet:
         """Wait until every live worker is ready (or idle, with ``idle_ok``); returns the rest."""
         deadline = time.monotonic() + timeout
         while True:
+            self.check_crashes()
             with self.lock:
                 live = dict(self.live)
             states = {name: self.settled(inc) for name, inc in live.items()}
@@ -582,7 +594,7 @@ class Fleet:
                 if inc.worker.proc.poll() is not None:
                     inc.exit_code = inc.worker.proc.returncode
                     line = (f"{inc.worker.name} exited {inc.exit_code} unasked: "
-                            f"{inc.worker.log()[-1500:]}")
+                            f"{_first_error(inc.worker.log())}")
                     self.crashes.append(line)
                     self.log("crash: " + line[:400])
                     del self.live[name]
