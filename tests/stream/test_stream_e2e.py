@@ -272,7 +272,7 @@ async def _wait_until(condition, timeout: float = 60.0, what: str = "condition")
 
 
 async def test_an_unpublished_first_offset_is_never_committed_past_and_shows_as_stalled(
-        settings, monkeypatch):
+        settings, monkeypatch, caplog):
     """Offset 0 of a never-committed partition waits to be published while later offsets are
     published: the commit stays before it (Faust's own bookkeeping committed past it), the
     partition is reported stalled (/readyz 503, metric), and all commits once it goes out."""
@@ -310,6 +310,11 @@ async def test_an_unpublished_first_offset_is_never_committed_past_and_shows_as_
             assert app.metrics.value("qingliu_stalled_partitions") == 1
             async with http.get(base + "/metrics") as response:
                 assert "qingliu_partition_stalled{" in await response.text()
+
+            async def logged() -> bool:
+                return any("stalled at offset 0" in r.getMessage() for r in caplog.records)
+
+            await _wait_until(logged, timeout=30, what="a log line about the stall")
             release.set()
 
             async def all_committed() -> bool:
