@@ -876,7 +876,7 @@ class SoakConfig:
 
     @property
     def waves(self) -> int:
-        return max(6, min(24, self.posts // 1000))
+        return max(6, min(16, self.posts // 1000))
 
     @property
     def outcome_timeout(self) -> float:
@@ -919,7 +919,7 @@ def _wait_for_share(fleet: Fleet, outcomes: Outcomes, ids: set[str], fraction: f
     deadline = time.monotonic() + timeout
     while outcomes.count(ids) < need and time.monotonic() < deadline:
         fleet.check_crashes()
-        time.sleep(0.05)
+        time.sleep(0.2)
 
 
 def _inject(fault: Fault, fleet: Fleet, cluster: Any, extra: int, rng: random.Random,
