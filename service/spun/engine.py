@@ -88,6 +88,7 @@ KEEP_CAP_PER_CHAR = 0.005
 STRICT_KEEP_CAP = -6.0
 STRICT_KEEP_CAP_PER_CHAR = 0.03
 OTHER_TABLE_WORDS = 0.5
+OTHER_TABLE_PI = 0.95
 CHANNEL_WEIGHT = 1.0
 HALLMARK_W = 2.5
 # Spun forms that are ordinary words (jieba frequency / clean-text frequency per million at least
@@ -108,7 +109,7 @@ GENERIC_T = 2.5
 GENERIC_SCALE = 1.0
 GENERIC_HIGH = 2.0
 GENERIC_FREE = 3.0
-GENERIC_BAND = -3.0  # … counted only for text whose other evidence leaves log-odds in [this, 0)
+GENERIC_BAND = -8.0  # … counted only for text whose other evidence leaves log-odds in [this, 0)
 # Fluency evidence: at every candidate site, how much the LM prefers the best restoration to the
 # text as written (log10 of the window score).  Each site adds FLUENCY_SCALE·(gain − FLUENCY_T),
 # clipped to [FLUENCY_LOW, FLUENCY_HIGH] (natural-log units); the sum is capped at FLUENCY_CAP.
@@ -145,6 +146,7 @@ FRAGMENT_HIGH = 8.0
 
 
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
+_FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
 
 
 def _sigmoid(x: float) -> float:
@@ -306,10 +308,11 @@ class Engine:
     ) -> tuple[float, float, dict[str, int]]:
         """The lexical and the fluency log-odds of :meth:`evidence`, and the original counts."""
         lexical, counts = self.lexical_evidence(text)
-        lexical += self.fragment_evidence(text)
+        lexical += self.fragment_evidence(text, cache)
         fluent = 0.0
-        if FLUENCY_MIN <= lexical < FLUENCY_SKIP:
-            fluent = self.fluency(text, cache)
+        if lexical < FLUENCY_SKIP:
+            if FLUENCY_MIN <= lexical:
+                fluent = self.fluency(text, cache)
             if GENERIC_BAND <= PRIOR_LOGODDS + lexical + fluent < 0.0:
                 # Still undecided: unseen character pairs that a partner swap repairs.
                 fluent = min(
@@ -318,12 +321,26 @@ class Engine:
                 )
         return lexical, fluent, counts
 
-    def fragment_evidence(self, text: str) -> float:
-        """Log-odds from non-word fragments: far more than clean text of any register has."""
+    def fragment_evidence(self, text: str, cache: dict | None = None) -> float:
+        """Log-odds from non-word fragments: far more than clean text of any register has.
+
+        With ``cache`` (the per-repair dict), each line's counts are computed once and a
+        multi-line text is scored from the sums of its lines'.
+        """
         gen = self.neighbours
         if gen is None:
             return 0.0
-        found, han = gen.fragments(text)
+        if cache is None:
+            found, han = gen.fragments(text)
+        else:
+            memo = cache.setdefault(_FRAGMENTS, {})
+            found = han = 0
+            for line in text.split("\n"):
+                counts = memo.get(line)
+                if counts is None:
+                    counts = memo[line] = gen.fragments(line)
+                found += counts[0]
+                han += counts[1]
         if found < 2:
             return 0.0
         spread = math.sqrt(han * FRAGMENT_RATE * (1.0 - FRAGMENT_RATE))
@@ -534,9 +551,10 @@ class Engine:
                 klen = len(key) - 1 if key[0] == GENERIC else len(key)
                 for cand, pair, is_orig in site_cands[key]:
                     cand_doc = doc
-                    if cand.strict:
-                        if strict_pis[k] < PI_DECODE:
-                            continue  # a real word: only where this table's spinner is likely
+                    if cand.strict and strict_pis[k] < PI_DECODE:
+                        if spans[k][2] < OTHER_TABLE_PI or not cand.margin:
+                            continue  # a real word: only where a spinner is (nearly) certain
+                    elif cand.strict:
                         cand_doc = strict_docs[k]
                     if cand.guarded and (cand_doc < ANTONYM_LOG or not antonyms_ok):
                         continue  # antonym swaps only in lines judged spun with near certainty
@@ -846,7 +864,7 @@ class Engine:
         judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
         # The post as a whole: its lexical evidence and its lines' fluency evidence.
         evidence, counts = self.lexical_evidence(text)
-        evidence += self.fragment_evidence(text)
+        evidence += self.fragment_evidence(text, cache)
         if evidence < FLUENCY_SKIP:
             evidence += min(FLUENCY_CAP, sum(fluent for _, fluent, _ in parts))
         pi = _sigmoid(PRIOR_LOGODDS + evidence)

@@ -13,8 +13,9 @@ without the data files) no candidates are proposed.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 PARTNERS = 24  # partner characters tried per character, best first
 WORD_FREQ = -5.3  # log10 relative frequency a repaired pair must reach (≈ 5 per million words)
@@ -24,8 +25,35 @@ FRAGMENT_FREQ = -3.5  # a character rarer than this as a word of its own …
 FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters is a fragment
 
 
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _ranges(chars: list[str]) -> list[str]:
+    """``chars`` (sorted) as regular-expression class items, consecutive runs as ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        out.append(chars[i] if i == j else f"{chars[i]}-{chars[j]}")
+        i = j + 1
+    return out
+
+
+class _Words:
+    """Membership through a frequency function (words are what it knows)."""
+
+    def __init__(self, word_freq: Callable[[str], float]) -> None:
+        self.word_freq = word_freq
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.word_freq(word) > -90.0
 
 
 class Neighbours:
@@ -35,13 +63,13 @@ class Neighbours:
         self,
         partners: Callable[[str], tuple[str, ...]],
         word_freq: Callable[[str], float],
-        is_word: Callable[[str], bool] | None = None,
+        words: Container[str] | None = None,
     ) -> None:
         self.partners = partners
         self.word_freq = word_freq
-        self.is_word = is_word if is_word is not None else (lambda s: word_freq(s) > -90.0)
+        self.words: Container[str] = words if words is not None else _Words(word_freq)
         self._memo: dict[str, tuple[str, ...]] = {}
-        self._rare: dict[str, bool] = {}
+        self._rare: re.Pattern[str] | None = None
 
     def fragments(self, text: str) -> tuple[int, int]:
         """Non-word fragments of ``text`` and its number of Han characters.
@@ -50,32 +78,35 @@ class Neighbours:
         word of ``text`` (2 to ``FRAGMENT_SPAN`` characters) covers: what a spinner leaves when it
         swaps a character inside a word (年夜, 删加, 仄台).  Clean text has few, mostly in names.
         """
-        rare = self._rare
-        is_word = self.is_word
+        han = len(_HAN.findall(text))
+        if not han:
+            return 0, 0
+        rare = [m.start() for m in self._rare_pattern().finditer(text)]
+        if not rare:
+            return 0, han
+        words = self.words
         n = len(text)
-        han = found = 0
-        for i, ch in enumerate(text):
-            if not _is_han(ch):
-                continue
-            han += 1
-            flag = rare.get(ch)
-            if flag is None:
-                flag = self.word_freq(ch) < FRAGMENT_FREQ
-                if len(rare) < 50_000:
-                    rare[ch] = flag
-            if not flag:
-                continue
-            covered = False
-            for a in range(max(0, i - FRAGMENT_SPAN + 1), i + 1):
-                for b in range(max(i + 1, a + 2), min(n, a + FRAGMENT_SPAN) + 1):
-                    if is_word(text[a:b]):
-                        covered = True
-                        break
-                if covered:
-                    break
-            if not covered:
-                found += 1
-        return found, han
+        lo = max(0, rare[0] - FRAGMENT_SPAN + 1)
+        hi = min(n, rare[-1] + FRAGMENT_SPAN)
+        covered = bytearray(n)
+        for size in range(2, FRAGMENT_SPAN + 1):
+            mark = b"\x01" * size
+            for a in [a for a in range(lo, hi - size + 1) if text[a : a + size] in words]:
+                covered[a : a + size] = mark
+        return sum(1 for i in rare if not covered[i]), han
+
+    def _rare_pattern(self) -> re.Pattern[str]:
+        """Han characters rarer than ``FRAGMENT_FREQ`` as words of their own (built once)."""
+        if self._rare is None:
+            freq = self.word_freq
+            rare = [
+                ch
+                for lo, hi in _HAN_RANGES
+                for ch in map(chr, range(lo, hi + 1))
+                if freq(ch) < FRAGMENT_FREQ
+            ]
+            self._rare = re.compile("[" + "".join(_ranges(rare)) + "]")
+        return self._rare
 
     def suspects(self, norm: str, lo: int, hi: int, model) -> list[int]:
         """Starts of Han character bigrams in ``norm[lo:hi]`` that the LM has never seen."""
@@ -127,7 +158,7 @@ def neighbours() -> Neighbours | None:
                     resources.char_partners("一")
                     resources.word_freq("一")
                     _instance.append(
-                        Neighbours(resources.char_partners, resources.word_freq, resources.is_word)
+                        Neighbours(resources.char_partners, resources.word_freq, resources.words())
                     )
                 except (ImportError, OSError, ValueError, AttributeError):
                     _instance.append(None)

@@ -24,7 +24,7 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -280,6 +280,11 @@ def synonyms(word: str) -> tuple[str, ...]:
     merged = dict.fromkeys(cilin_synonyms(word) + cedict_synonyms(word))
     merged.pop(word, None)
     return tuple(sorted(merged, key=lambda w: (-word_freq(w), w)))
+
+
+def words() -> Container[str]:
+    """Every word of the frequency table (``in`` is :func:`is_word` without a call)."""
+    return _wordfreq()
 
 
 def char_partners(ch: str) -> tuple[str, ...]:
