@@ -109,7 +109,9 @@ GENERIC_T = 2.5
 GENERIC_SCALE = 1.0
 GENERIC_HIGH = 2.0
 GENERIC_FREE = 3.0
-GENERIC_BAND = -8.0  # … counted only for text whose other evidence leaves log-odds in [this, 0)
+GENERIC_BAND = -8.0  # … counted only for text whose other evidence leaves log-odds in [this, 0):
+GENERIC_OPEN = -3.0  # … above this always, below it only with more fragments than clean text
+GENERIC_FRAGMENT_Z = 0.0
 # Fluency evidence: at every candidate site, how much the LM prefers the best restoration to the
 # text as written (log10 of the window score).  Each site adds FLUENCY_SCALE·(gain − FLUENCY_T),
 # clipped to [FLUENCY_LOW, FLUENCY_HIGH] (natural-log units); the sum is capped at FLUENCY_CAP.
@@ -147,6 +149,7 @@ FRAGMENT_HIGH = 8.0
 
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
 _FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
+_READINGS = "\x00readings"  # … and of each line's lexical readings
 
 
 def _sigmoid(x: float) -> float:
@@ -307,13 +310,17 @@ class Engine:
         self, text: str, cache: dict[str, float] | None = None
     ) -> tuple[float, float, dict[str, int]]:
         """The lexical and the fluency log-odds of :meth:`evidence`, and the original counts."""
-        lexical, counts = self.lexical_evidence(text)
-        lexical += self.fragment_evidence(text, cache)
+        lexical, counts = self.lexical_evidence(text, cache)
+        z = self.fragment_z(text, cache)
+        lexical += min(FRAGMENT_HIGH, FRAGMENT_SCALE * max(0.0, z - FRAGMENT_Z))
         fluent = 0.0
         if lexical < FLUENCY_SKIP:
             if FLUENCY_MIN <= lexical:
                 fluent = self.fluency(text, cache)
-            if GENERIC_BAND <= PRIOR_LOGODDS + lexical + fluent < 0.0:
+            odds = PRIOR_LOGODDS + lexical + fluent
+            # Undecided text (or text with more fragments than clean text has, even if its
+            # other evidence is weak): unseen character pairs that a partner swap repairs.
+            if GENERIC_BAND <= odds < 0.0 and (odds >= GENERIC_OPEN or z > GENERIC_FRAGMENT_Z):
                 # Still undecided: unseen character pairs that a partner swap repairs.
                 fluent = min(
                     FLUENCY_CAP,
@@ -322,7 +329,12 @@ class Engine:
         return lexical, fluent, counts
 
     def fragment_evidence(self, text: str, cache: dict | None = None) -> float:
-        """Log-odds from non-word fragments: far more than clean text of any register has.
+        """Log-odds from non-word fragments: far more than clean text of any register has."""
+        z = self.fragment_z(text, cache)
+        return min(FRAGMENT_HIGH, FRAGMENT_SCALE * max(0.0, z - FRAGMENT_Z))
+
+    def fragment_z(self, text: str, cache: dict | None = None) -> float:
+        """Standard deviations by which ``text`` has more non-word fragments than clean text.
 
         With ``cache`` (the per-repair dict), each line's counts are computed once and a
         multi-line text is scored from the sums of its lines'.
@@ -342,12 +354,13 @@ class Engine:
                 found += counts[0]
                 han += counts[1]
         if found < 2:
-            return 0.0
+            return -1.0
         spread = math.sqrt(han * FRAGMENT_RATE * (1.0 - FRAGMENT_RATE))
-        z = (found - FRAGMENT_RATE * han) / spread
-        return min(FRAGMENT_HIGH, FRAGMENT_SCALE * max(0.0, z - FRAGMENT_Z))
+        return (found - FRAGMENT_RATE * han) / spread
 
-    def lexical_evidence(self, text: str) -> tuple[float, dict[str, int]]:
+    def lexical_evidence(
+        self, text: str, cache: dict | None = None
+    ) -> tuple[float, dict[str, int]]:
         """Log-odds from the lexicon's spun forms and surviving originals, and their counts.
 
         The better of two readings: spun with *this* lexicon's table (its forms count in full, and
@@ -356,14 +369,24 @@ class Engine:
         ``KEEP_CAP_PER_CHAR`` per character).  Originals inside a spun form (在 in 正在) are not
         counted.
         """
-        own, other, counts = self._lexical_readings(text)
+        own, other, counts = self._readings(text, cache)
         return max(own, other), counts
 
-    def strict_shift(self, text: str) -> float:
+    def strict_shift(self, text: str, cache: dict | None = None) -> float:
         """How much lower (≤ 0) the lexical log-odds of ``text`` are under the reading that it was
         spun with this lexicon's table: restorations of spun forms that are real words use it."""
-        own, other, _ = self._lexical_readings(text)
+        own, other, _ = self._readings(text, cache)
         return min(0.0, own - max(own, other))
+
+    def _readings(self, text: str, cache: dict | None) -> tuple[float, float, dict[str, int]]:
+        """:meth:`_lexical_readings`, memoized per repair in ``cache``."""
+        if cache is None:
+            return self._lexical_readings(text)
+        memo = cache.setdefault(_READINGS, {})
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = self._lexical_readings(text)
+        return found
 
     def _lexical_readings(self, text: str) -> tuple[float, float, dict[str, int]]:
         spun_spans: list[tuple[int, int]] = []
@@ -527,7 +550,9 @@ class Engine:
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
         docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for _, _, pi in spans]
         # Real-word forms weigh the span's surviving originals in full (see strict_shift).
-        strict_pis = [_sigmoid(_logit(pi) + self.strict_shift(text[lo:hi])) for lo, hi, pi in spans]
+        strict_pis = [
+            _sigmoid(_logit(pi) + self.strict_shift(text[lo:hi], cache)) for lo, hi, pi in spans
+        ]
         strict_docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for pi in strict_pis]
         if post_pi is None:
             post_pi = max((pi for _, _, pi in spans), default=0.0)
@@ -624,7 +649,15 @@ class Engine:
         for start, end, _ in lexicon_sites:
             covered[start:end] = b"\x01" * (end - start)
         for lo, hi, _ in spans:
-            for j in gen.suspects(norm, lo, hi, self.model):
+            suspects = gen.suspects(norm, lo, hi, self.model)
+            # … and the pairs around non-word fragments (a swap can leave a pair the LM has seen)
+            extra = {
+                j
+                for i in gen.fragment_positions(text[lo:hi])
+                for j in (lo + i - 1, lo + i)
+                if lo <= j < hi - 1
+            }
+            for j in sorted(extra.union(suspects)):
                 if covered[j] or covered[j + 1]:
                     continue  # the lexicon knows this site
                 pair = text[j : j + 2]

@@ -79,11 +79,13 @@ class Neighbours:
         swaps a character inside a word (年夜, 删加, 仄台).  Clean text has few, mostly in names.
         """
         han = len(_HAN.findall(text))
-        if not han:
-            return 0, 0
+        return (len(self.fragment_positions(text)) if han else 0), han
+
+    def fragment_positions(self, text: str) -> list[int]:
+        """Positions of the non-word fragments of ``text`` (see :meth:`fragments`)."""
         rare = [m.start() for m in self._rare_pattern().finditer(text)]
         if not rare:
-            return 0, han
+            return []
         words = self.words
         n = len(text)
         lo = max(0, rare[0] - FRAGMENT_SPAN + 1)
@@ -93,7 +95,7 @@ class Neighbours:
             mark = b"\x01" * size
             for a in [a for a in range(lo, hi - size + 1) if text[a : a + size] in words]:
                 covered[a : a + size] = mark
-        return sum(1 for i in rare if not covered[i]), han
+        return [i for i in rare if not covered[i]]
 
     def _rare_pattern(self) -> re.Pattern[str]:
         """Han characters rarer than ``FRAGMENT_FREQ`` as words of their own (built once)."""
