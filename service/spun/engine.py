@@ -538,7 +538,7 @@ class Engine:
         """
         found = self.find_sites(text)
         norm = lm.normalize_char(text)
-        generic = self._generic_sites(text, norm, spans, found)
+        generic = self._generic_sites(text, norm, spans, found, cache)
         if generic:
             found = sorted(found + generic[0])
         if not found:
@@ -630,6 +630,7 @@ class Engine:
         norm: str,
         spans: list[tuple[int, int, float]],
         lexicon_sites: list[tuple[int, int, str]],
+        cache: dict | None = None,
     ) -> (
         tuple[list[tuple[int, int, str]], dict[str, list[tuple[Cand, tuple[str, str], bool]]]]
         | None
@@ -650,13 +651,18 @@ class Engine:
             covered[start:end] = b"\x01" * (end - start)
         for lo, hi, _ in spans:
             suspects = gen.suspects(norm, lo, hi, self.model)
-            # … and the pairs around non-word fragments (a swap can leave a pair the LM has seen)
-            extra = {
-                j
-                for i in gen.fragment_positions(text[lo:hi])
-                for j in (lo + i - 1, lo + i)
-                if lo <= j < hi - 1
-            }
+            # … and the pairs around non-word fragments (a swap can leave a pair the LM has seen;
+            # in lines with more of them than clean text has)
+            extra = (
+                {
+                    j
+                    for i in gen.fragment_positions(text[lo:hi])
+                    for j in (lo + i - 1, lo + i)
+                    if lo <= j < hi - 1
+                }
+                if self.fragment_z(text[lo:hi], cache) > GENERIC_FRAGMENT_Z
+                else set()
+            )
             for j in sorted(extra.union(suspects)):
                 if covered[j] or covered[j + 1]:
                     continue  # the lexicon knows this site

@@ -88,14 +88,28 @@ class Neighbours:
             return []
         words = self.words
         n = len(text)
-        lo = max(0, rare[0] - FRAGMENT_SPAN + 1)
-        hi = min(n, rare[-1] + FRAGMENT_SPAN)
-        covered = bytearray(n)
-        for size in range(2, FRAGMENT_SPAN + 1):
-            mark = b"\x01" * size
-            for a in [a for a in range(lo, hi - size + 1) if text[a : a + size] in words]:
-                covered[a : a + size] = mark
-        return [i for i in rare if not covered[i]]
+        # Two-character words first (they cover most characters), then longer words only
+        # around the rare characters still uncovered.
+        covered = bytearray(n + 1)
+        for a in range(max(0, rare[0] - 1), min(n - 1, rare[-1] + 1)):
+            if text[a : a + 2] in words:
+                covered[a] = covered[a + 1] = 1
+        left = [i for i in rare if not covered[i]]
+        if not left:
+            return []
+        out: list[int] = []
+        for i in left:
+            hit = False
+            for size in range(3, FRAGMENT_SPAN + 1):
+                for a in range(max(0, i - size + 1), min(i, n - size) + 1):
+                    if text[a : a + size] in words:
+                        hit = True
+                        break
+                if hit:
+                    break
+            if not hit:
+                out.append(i)
+        return out
 
     def _rare_pattern(self) -> re.Pattern[str]:
         """Han characters rarer than ``FRAGMENT_FREQ`` as words of their own (built once)."""
