@@ -1055,8 +1055,9 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
     # -- the tally ------------------------------------------------------------------------------
     summary.produced = len(posts)
     summary.raw_records = sum(len(v) for v in raw.by_id.values())
-    windows = sorted((f.started * 1000, (f.recovered or f.started) * 1000, f.kind)
-                     for f in faults if f.started)
+    windows = sorted((f.started * 1000, (f.recovered or f.started) * 1000, f"{f.kind}#{i}")
+                     for i, f in enumerate(faults) if f.started)
+    dup_by_fault: Counter[str] = Counter()
     by_id = outcomes.by_id
     summary.outcomes = sum(len(v) for v in by_id.values())
     summary.clean = sum(1 for v in by_id.values() for s in v if s.topic == settings.topic_clean)
@@ -1095,6 +1096,8 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
             summary.duplicated_posts += 1
             for dup in seen[len(seen) - extra:]:
                 cause = blame(windows, seen[0].ts, dup.ts)
+                dup_by_fault[cause] += 1
+                cause = cause.split("#")[0]
                 dup_by[cause] += 1
                 if cause == "no fault" and len(summary.unattributed) < 10:
                     summary.unattributed.append(
@@ -1139,8 +1142,9 @@ def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
     summary.reported_stalls = fleet.stalls
     summary.crashes = fleet.crashes
     summary.sigterm_problems = fleet.sigterm_problems
-    summary.faults = [f"{f.line()} -> {f.kind} {f.target}: {f.note}; recovered in "
-                      f"{f.recovered - f.started:.0f}s" for f in faults if f.started]
+    summary.faults = [f"{f.line()} -> {f.kind} {f.target}: {f.note}; settled in "
+                      f"{f.recovered - f.started:.0f}s; duplicates {dup_by_fault[f'{f.kind}#{i}']}"
+                      for i, f in enumerate(faults) if f.started]
     if outcomes.unreadable:
         summary.notes.append(f"{outcomes.unreadable} outcome values without an event_id")
     summary.wall_s = time.time() - began
