@@ -47,7 +47,7 @@ import ahocorasick
 from service.edits import Edit
 from service.spun import lm
 from service.spun.lexicon import Entry, entries
-from service.spun.neighbours import neighbours
+from service.spun.neighbours import han_count, neighbours
 
 KIND = "spun"
 CTX = lm.ORDER - 1
@@ -150,6 +150,7 @@ FRAGMENT_HIGH = 8.0
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
 _FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
 _READINGS = "\x00readings"  # … and of each line's lexical readings
+_SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
 
 
 def _sigmoid(x: float) -> float:
@@ -324,7 +325,10 @@ class Engine:
                 # Still undecided: unseen character pairs that a partner swap repairs.
                 fluent = min(
                     FLUENCY_CAP,
-                    fluent + self._generic_fluency(text, lm.normalize_char(text), cache or {}),
+                    fluent
+                    + self._generic_fluency(
+                        text, lm.normalize_char(text), {} if cache is None else cache
+                    ),
                 )
         return lexical, fluent, counts
 
@@ -345,18 +349,39 @@ class Engine:
         if cache is None:
             found, han = gen.fragments(text)
         else:
-            memo = cache.setdefault(_FRAGMENTS, {})
             found = han = 0
             for line in text.split("\n"):
-                counts = memo.get(line)
-                if counts is None:
-                    counts = memo[line] = gen.fragments(line)
-                found += counts[0]
-                han += counts[1]
+                positions, line_han = self._fragments(line, cache)
+                found += len(positions)
+                han += line_han
         if found < 2:
             return -1.0
         spread = math.sqrt(han * FRAGMENT_RATE * (1.0 - FRAGMENT_RATE))
         return (found - FRAGMENT_RATE * han) / spread
+
+    def _fragments(self, line: str, cache: dict) -> tuple[list[int], int]:
+        """Fragment positions and Han characters of ``line``, memoized per repair."""
+        memo = cache.setdefault(_FRAGMENTS, {})
+        found = memo.get(line)
+        if found is None:
+            gen = self.neighbours
+            han = han_count(line)
+            positions = gen.fragment_positions(line) if gen is not None and han else []
+            found = memo[line] = (positions, han)
+        return found
+
+    def _suspects(self, norm: str, cache: dict | None) -> list[int]:
+        """Starts of the Han bigrams of ``norm`` the LM has never seen, memoized per repair."""
+        gen = self.neighbours
+        if gen is None:
+            return []
+        if cache is None:
+            return gen.suspects(norm, 0, len(norm), self.model)
+        memo = cache.setdefault(_SUSPECTS, {})
+        found = memo.get(norm)
+        if found is None:
+            found = memo[norm] = gen.suspects(norm, 0, len(norm), self.model)
+        return found
 
     def lexical_evidence(
         self, text: str, cache: dict | None = None
@@ -478,10 +503,9 @@ class Engine:
         if gen is None:
             return 0.0
         score = self.model.score
-        n = len(text)
         total = 0.0
         seen: dict[str, int] = {}
-        for j in gen.suspects(norm, 0, n, self.model):
+        for j in self._suspects(norm, cache):
             strong = gen.candidates(text[j : j + 2])
             if not strong:
                 continue
@@ -650,13 +674,17 @@ class Engine:
         for start, end, _ in lexicon_sites:
             covered[start:end] = b"\x01" * (end - start)
         for lo, hi, _ in spans:
-            suspects = gen.suspects(norm, lo, hi, self.model)
+            suspects = [lo + j for j in self._suspects(norm[lo:hi], cache)]
             # … and the pairs around non-word fragments (a swap can leave a pair the LM has seen;
             # in lines with more of them than clean text has)
             extra = (
                 {
                     j
-                    for i in gen.fragment_positions(text[lo:hi])
+                    for i in (
+                        self._fragments(text[lo:hi], cache)[0]
+                        if cache is not None
+                        else gen.fragment_positions(text[lo:hi])
+                    )
                     for j in (lo + i - 1, lo + i)
                     if lo <= j < hi - 1
                 }

@@ -29,6 +29,11 @@ _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
+def han_count(text: str) -> int:
+    """The number of Han characters in ``text``."""
+    return len(_HAN.findall(text))
+
+
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
@@ -78,7 +83,7 @@ class Neighbours:
         word of ``text`` (2 to ``FRAGMENT_SPAN`` characters) covers: what a spinner leaves when it
         swaps a character inside a word (年夜, 删加, 仄台).  Clean text has few, mostly in names.
         """
-        han = len(_HAN.findall(text))
+        han = han_count(text)
         return (len(self.fragment_positions(text)) if han else 0), han
 
     def fragment_positions(self, text: str) -> list[int]:
