@@ -1155,7 +1155,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the soak on a fresh local three-node cluster and print the summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=MODES, default="exactly_once")
-    parser.add_argument("--posts", type=int, default=4000)
+    parser.add_argument("--posts", type=int,
+                        default=int(os.environ.get("QINGLIU_SOAK_POSTS") or 4000))
     parser.add_argument("--seed", type=int, default=None, help="default: random (printed)")
     parser.add_argument("--no-hog", action="store_true", help="no CPU-heavy process beside it")
     parser.add_argument("--logdir", default=None, help="worker logs (default: a temp folder)")
