@@ -1,8 +1,9 @@
 """The spun-text decoder: candidate sites, document evidence, windowed LM decisions.
 
 1. Candidate sites: every occurrence (overlaps included) of a lexicon key (spun form), found with
-   an Aho-Corasick automaton; in lines judged spun also character bigrams the LM has never seen
-   that a partner swap turns into a frequent word (删加 → 增加, :mod:`service.spun.neighbours`).
+   an Aho-Corasick automaton; in lines judged spun also character bigrams the LM has never seen,
+   and (in lines with excess fragments) the pairs around non-word fragments, that a partner swap
+   turns into a frequent word (删加 → 增加, :mod:`service.spun.neighbours`).
 2. Document evidence (log-odds that the post was spun):
    - lexical: under a Poisson model with spinner rate ``R`` each occurrence of a spun form ``s``
      of original ``o`` adds ``log(1 + R·f_o/f_s)`` (clean-text frequencies), each surviving
@@ -11,6 +12,12 @@
      seen in clean text (标的目的, 经由过程, 可以或许) counts ``RARE_LLR`` and decides a post on its
      own; a real word the table lists (鞭策, 周全) at most ``WORD_SITE_LLR``; ordinary clean words
      (天, 那, 正在) at most ``COMMON_TOTAL`` together.
+   - two readings of the lexical evidence, the better one counts: spun with *this* lexicon's
+     table (surviving originals count in full), or with another table (real-word forms count
+     half, surviving originals at most ``KEEP_CAP``); restorations of real-word forms still need
+     this table's reading (``strict_shift``).
+   - non-word fragments: Han characters rare as words of their own that no dictionary word of
+     the text covers (年夜, 删加), scored against the binomial rate of clean text of all registers.
    - fluency: at every site, how much more fluent the LM finds the best restoration in context,
      with thresholds and caps by how common the spun form is (one real word the LM would rather
      see replaced is no evidence); for text still undecided, also unseen pairs that a partner
@@ -101,7 +108,7 @@ HALLMARKS = 2
 # Dictionary-neighbour candidates (service.spun.neighbours): their site key starts with GENERIC;
 # GENERIC_PRIOR is the prior of a swap that no table lists.
 GENERIC = "\x01"
-GENERIC_PRIOR = 0.0003
+GENERIC_PRIOR = 0.0002
 GENERIC_LM_MARGIN = 1.5  # the LM alone must prefer a dictionary-neighbour repair by this much
 # … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
 # adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.

@@ -41,14 +41,15 @@ def _clean_paragraphs() -> list[str]:
     return paras
 
 
-def test_clean_text_at_most_one_changed_character_per_10000():
+def test_clean_text_at_most_half_a_changed_character_per_10000():
     changed = total = 0
     for para in _clean_paragraphs():
         result = spun.fix(para)
         total += len(para)
         changed += sum(max(e.end - e.start, len(e.after)) for e in result.edits)
     assert total > 100_000
-    assert changed * 10_000 <= total, f"{changed} changed characters in {total}"
+    # measured 6 changed characters in 173,630
+    assert changed * 20_000 <= total, f"{changed} changed characters in {total}"
 
 
 def test_held_out_text_as_long_posts_is_untouched():
