@@ -961,9 +961,29 @@ def _inject(fault: Fault, fleet: Fleet, cluster: Any, extra: int, rng: random.Ra
     return added
 
 
+@contextlib.contextmanager
+def _quiet_clients() -> Iterator[None]:
+    """aiokafka's retry warnings (a broker is down on purpose) kept out of the output."""
+    import logging
+
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
              log: Callable[[str], None] = print) -> Summary:
     """The whole soak on a running three-node cluster (``bootstrap`` carries ``.cluster``)."""
+    with _quiet_clients():
+        return _run_soak(bootstrap, config, logdir, log)
+
+
+def _run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
+              log: Callable[[str], None]) -> Summary:
     check_event_id()
     began = time.time()
     cluster = bootstrap.cluster
@@ -1175,9 +1195,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[soak] worker logs in {logdir}", flush=True)
     env = dict(item.split("=", 1) for item in args.worker_env)
     config = SoakConfig(args.mode, args.posts, seed, hog=not args.no_hog, worker_env=env)
-    import logging
-
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # reconnect noise while a broker is down
     with start_kafka(3) as bootstrap:
         summary = run_soak(bootstrap, config, logdir,
                            log=lambda line: print(line, flush=True))
