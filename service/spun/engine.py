@@ -255,6 +255,16 @@ class Engine:
         for key in self.cands:
             self.sites.add_word(key, (len(key), key))
         self.sites.make_automaton()
+        # The forms whose fluency is worth scoring, with their unguarded candidates in LM form.
+        self.flu_cands = {
+            key: tuple(c.norm for c in cands if not c.guarded)
+            for key, cands in self.cands.items()
+            if self.flu_threshold[key][0] <= FLUENCY_MAX_T
+        }
+        self.flu_sites = ahocorasick.Automaton()
+        for key in self.flu_cands:
+            self.flu_sites.add_word(key, (len(key), key))
+        self.flu_sites.make_automaton()
         # Evidence automaton: spun forms (+weight) and originals (log(1-R)) of forward entries.
         weight: dict[str, float] = {}
         originals: set[str] = set()
@@ -463,18 +473,21 @@ class Engine:
 
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
         """Log-odds from the LM: restorations much more fluent than the text as written."""
-        found = self.find_sites(text)
+        # Only forms whose threshold is at most FLUENCY_MAX_T are scored (common clean words:
+        # their evidence is not worth the LM calls), found with their own automaton.
+        found = sorted(
+            (end + 1 - length, end + 1, key) for end, (length, key) in self.flu_sites.iter(text)
+        )
+        if not found:
+            return 0.0
         norm = lm.normalize_char(text)
         score = self.model.score
         cache = {} if cache is None else cache
-        if not found:
-            return 0.0
         nonword = real = 0.0
         seen: dict[str, int] = {}
         thresholds = self.flu_threshold
+        flu_cands = self.flu_cands
         for start, end, key in found:
-            if thresholds[key][0] > FLUENCY_MAX_T:
-                continue  # a common clean word: its evidence is not worth the LM calls
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
@@ -482,17 +495,15 @@ class Engine:
             if keep is None:
                 keep = cache[window] = score(" ".join(window), False, False)
             best = -99.0
-            for cand in self.cands[key]:
-                if cand.guarded:
-                    continue
-                window = left + cand.norm + right
+            for cand_norm in flu_cands[key]:
+                window = left + cand_norm + right
                 value = cache.get(window)
                 if value is None:
                     value = cache[window] = score(" ".join(window), False, False)
                 best = max(best, value)
             if best <= -99.0:
                 continue
-            threshold, cap, is_word = self.flu_threshold[key]
+            threshold, cap, is_word = thresholds[key]
             gain = max(FLUENCY_LOW, min(cap, FLUENCY_SCALE * (best - keep - threshold)))
             seen[key] = seen.get(key, 0) + 1
             gain /= seen[key]  # a repeated topic word is one piece of evidence, not many

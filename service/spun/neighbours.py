@@ -94,12 +94,15 @@ class Neighbours:
         words = self.words
         n = len(text)
         # Two-character words first (they cover most characters), then longer words only
-        # around the rare characters still uncovered.
-        covered = bytearray(n + 1)
-        for a in range(max(0, rare[0] - 1), min(n - 1, rare[-1] + 1)):
-            if text[a : a + 2] in words:
-                covered[a] = covered[a + 1] = 1
-        left = [i for i in rare if not covered[i]]
+        # around the rare characters still uncovered.  Only the pairs that contain a rare
+        # character matter.
+        left = [
+            i
+            for i in rare
+            if not (
+                (i and text[i - 1 : i + 1] in words) or (i < n - 1 and text[i : i + 2] in words)
+            )
+        ]
         if not left:
             return []
         out: list[int] = []
