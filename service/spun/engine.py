@@ -553,8 +553,20 @@ class Engine:
         return self.assess(text)[0]
 
     # -- decoding -------------------------------------------------------------------------
-    def find_sites(self, text: str) -> list[tuple[int, int, str]]:
-        found = [(end + 1 - length, end + 1, key) for end, (length, key) in self.sites.iter(text)]
+    def find_sites(
+        self, text: str, spans: list[tuple[int, int, float]] | None = None
+    ) -> list[tuple[int, int, str]]:
+        """Lexicon sites ``(start, end, form)`` of ``text`` in order; with ``spans``, only those
+        inside one of them (no form spans a line break, so a line's sites are found alone)."""
+        if spans is None:
+            bounds = [(0, len(text))]
+        else:
+            bounds = [(lo, hi) for lo, hi, _ in spans]
+        found = [
+            (end + 1 - length, end + 1, key)
+            for lo, hi in bounds
+            for end, (length, key) in self.sites.iter(text, lo, hi)
+        ]
         found.sort()
         return found
 
@@ -578,7 +590,7 @@ class Engine:
         post-level spun probability (default: the highest line probability); antonym swaps are
         undone only where it is at least ``ANTONYM_PI``.
         """
-        found = self.find_sites(text)
+        found = self.find_sites(text, spans)
         norm = lm.normalize_char(text)
         generic = self._generic_sites(text, norm, spans, found, cache)
         if generic:
