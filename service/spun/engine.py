@@ -45,6 +45,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -167,6 +168,12 @@ def _sigmoid(x: float) -> float:
 def _logit(p: float) -> float:
     p = min(max(p, 1e-12), 1.0 - 1e-12)
     return math.log(p / (1.0 - p))
+
+
+@functools.cache
+def _harmonic(n: int) -> float:
+    """1 + 1/2 + … + 1/n."""
+    return sum(1.0 / k for k in range(1, n + 1))
 
 
 def _neighbour_sums(values: list[float]) -> list[float]:
@@ -295,6 +302,7 @@ class Engine:
             )
         self.evidence_auto.make_automaton()
         self.forward_originals = originals
+        self.evidence_weight = {key: w for key, w in weight.items() if w}
         self.word_forms = frozenset(word_forms)
         self.site_cands = {
             key: [(c, (key, c.original), c.original in originals) for c in cands]
@@ -411,16 +419,50 @@ class Engine:
         ``KEEP_CAP_PER_CHAR`` per character).  Originals inside a spun form (在 in 正在) are not
         counted.
         """
-        own, other, counts = self._readings(text, cache)
+        own, other, counts, _ = self._readings(text, cache)
         return max(own, other), counts
 
     def strict_shift(self, text: str, cache: dict | None = None) -> float:
         """How much lower (≤ 0) the lexical log-odds of ``text`` are under the reading that it was
         spun with this lexicon's table: restorations of spun forms that are real words use it."""
-        own, other, _ = self._readings(text, cache)
+        own, other, _, _ = self._readings(text, cache)
         return min(0.0, own - max(own, other))
 
-    def _readings(self, text: str, cache: dict | None) -> tuple[float, float, dict[str, int]]:
+    def _post_lexical(self, lines: list[str], cache: dict) -> float:
+        """:meth:`lexical_evidence` of the post ``"\n".join(lines)``, from its lines' tallies.
+
+        No form or original spans a line break, so the post's sites are its lines' sites; each
+        form's diminishing weights sum to its weight times a harmonic number.
+        """
+        spun: dict[str, int] = {}
+        kept: dict[str, int] = {}
+        for line in lines:
+            _, _, counts, seen = self._readings(line, cache)
+            for key, count in seen.items():
+                spun[key] = spun.get(key, 0) + count
+            for key, count in counts.items():
+                kept[key] = kept.get(key, 0) + count
+        total = common = words = keep = 0.0
+        weight, word_forms = self.evidence_weight, self.word_forms
+        for key, count in spun.items():
+            w = weight[key]
+            if w <= 0.0:
+                common -= w * _harmonic(count)
+            elif key in word_forms:
+                words += w * _harmonic(count)
+            else:
+                total += w * _harmonic(count)
+        for count in kept.values():
+            keep += KEEP_SCALE * LOG_KEEP * _harmonic(count)
+        real = min(common, COMMON_TOTAL) + words
+        n = len(lines) - 1 + sum(map(len, lines))
+        own = total + real + max(keep, STRICT_KEEP_CAP - STRICT_KEEP_CAP_PER_CHAR * n)
+        other = total + OTHER_TABLE_WORDS * real + max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * n)
+        return max(own, other)
+
+    def _readings(
+        self, text: str, cache: dict | None
+    ) -> tuple[float, float, dict[str, int], dict[str, int]]:
         """:meth:`_lexical_readings`, memoized per repair in ``cache``."""
         if cache is None:
             return self._lexical_readings(text)
@@ -430,7 +472,8 @@ class Engine:
             found = memo[text] = self._lexical_readings(text)
         return found
 
-    def _lexical_readings(self, text: str) -> tuple[float, float, dict[str, int]]:
+    def _lexical_readings(self, text: str) -> tuple[float, float, dict[str, int], dict[str, int]]:
+        """The two readings' log-odds, the surviving originals' counts and the forms' counts."""
         spun_spans: list[tuple[int, int]] = []
         orig_spans: list[tuple[int, int, str]] = []
         spun_seen: dict[str, int] = {}
@@ -469,7 +512,7 @@ class Engine:
         n = len(text)
         own = total + real + max(keep, STRICT_KEEP_CAP - STRICT_KEEP_CAP_PER_CHAR * n)
         other = total + OTHER_TABLE_WORDS * real + max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * n)
-        return own, other, counts
+        return own, other, counts, spun_seen
 
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
         """Log-odds from the LM: restorations much more fluent than the text as written."""
@@ -960,7 +1003,7 @@ class Engine:
             parts.append(part)
         judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
         # The post as a whole: its lexical evidence and its lines' fluency evidence.
-        evidence, counts = self.lexical_evidence(text)
+        evidence = self._post_lexical(lines, cache)
         evidence += self.fragment_evidence(text, cache)
         if evidence < FLUENCY_SKIP:
             evidence += min(FLUENCY_CAP, sum(fluent for _, fluent, _ in parts))
