@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 
 PARTNERS = 24  # partner characters tried per character, best first
 WORD_FREQ = -5.3  # log10 relative frequency a repaired pair must reach (≈ 5 per million words)
@@ -75,6 +75,7 @@ class Neighbours:
         self.words: Container[str] = words if words is not None else _Words(word_freq)
         self._memo: dict[str, tuple[str, ...]] = {}
         self._rare: re.Pattern[str] | None = None
+        self._sized: tuple[Container[str], Container[str]] | None = None
 
     def fragments(self, text: str) -> tuple[int, int]:
         """Non-word fragments of ``text`` and its number of Han characters.
@@ -91,7 +92,7 @@ class Neighbours:
         rare = [m.start() for m in self._rare_pattern().finditer(text)]
         if not rare:
             return []
-        words = self.words
+        pairs, longer = self._sized_words()
         n = len(text)
         # Two-character words first (they cover most characters), then longer words only
         # around the rare characters still uncovered.  Only the pairs that contain a rare
@@ -100,7 +101,7 @@ class Neighbours:
             i
             for i in rare
             if not (
-                (i and text[i - 1 : i + 1] in words) or (i < n - 1 and text[i : i + 2] in words)
+                (i and text[i - 1 : i + 1] in pairs) or (i < n - 1 and text[i : i + 2] in pairs)
             )
         ]
         if not left:
@@ -110,7 +111,7 @@ class Neighbours:
             hit = False
             for size in range(3, FRAGMENT_SPAN + 1):
                 for a in range(max(0, i - size + 1), min(i, n - size) + 1):
-                    if text[a : a + size] in words:
+                    if text[a : a + size] in longer:
                         hit = True
                         break
                 if hit:
@@ -118,6 +119,20 @@ class Neighbours:
             if not hit:
                 out.append(i)
         return out
+
+    def _sized_words(self) -> tuple[Container[str], Container[str]]:
+        """The dictionary's 2-character words and its words of 3 to ``FRAGMENT_SPAN`` characters,
+        as two compact sets (built once; far faster to probe than the whole frequency table)."""
+        if self._sized is None:
+            words = self.words
+            if isinstance(words, Iterable):
+                self._sized = (
+                    frozenset(w for w in words if len(w) == 2),
+                    frozenset(w for w in words if 2 < len(w) <= FRAGMENT_SPAN),
+                )
+            else:
+                self._sized = (words, words)
+        return self._sized
 
     def _rare_pattern(self) -> re.Pattern[str]:
         """Han characters rarer than ``FRAGMENT_FREQ`` as words of their own (built once)."""
