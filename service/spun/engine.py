@@ -480,8 +480,8 @@ class Engine:
         total = 0.0
         common = 0.0
         words: list[float] = []
+        word_forms = self.word_forms
         for end, (length, w, is_orig, key) in self.evidence_auto.iter(text):
-            start = end + 1 - length
             if w:
                 # Diminishing returns: one topic word repeated (松 in a text about pines) is not
                 # a table applied across the post.
@@ -489,26 +489,29 @@ class Engine:
                 spun_seen[key] = seen
                 if w <= 0.0:
                     common -= w / seen
-                elif key in self.word_forms:
+                elif key in word_forms:
                     words.append(w / seen)
                 else:
                     total += w / seen
-                spun_spans.append((start, end + 1))
+                spun_spans.append((end + 1 - length, end + 1))
             if is_orig:
-                orig_spans.append((start, end + 1, key))
+                orig_spans.append((end + 1 - length, end + 1, key))
         # Forms that are ordinary words (天, 那, 正在, 天天 …) cannot alone make a post spun.
         real = min(common, COMMON_TOTAL) + sum(words)
         counts: dict[str, int] = {}
         keep = 0.0
         if orig_spans:
-            covered = bytearray(len(text) + 1)
-            for s, e in spun_spans:
-                covered[s:e] = b"\x01" * (e - s)
-            for s, e, key in orig_spans:
-                if not all(covered[s:e]):
-                    seen = counts.get(key, 0) + 1
-                    keep += KEEP_SCALE * LOG_KEEP / seen
-                    counts[key] = seen
+            if spun_spans:
+                covered = bytearray(len(text) + 1)
+                for s, e in spun_spans:
+                    covered[s:e] = b"\x01" * (e - s)
+                kept = [key for s, e, key in orig_spans if not all(covered[s:e])]
+            else:
+                kept = [key for _, _, key in orig_spans]
+            for key in kept:
+                seen = counts.get(key, 0) + 1
+                keep += KEEP_SCALE * LOG_KEEP / seen
+                counts[key] = seen
         n = len(text)
         own = total + real + max(keep, STRICT_KEEP_CAP - STRICT_KEEP_CAP_PER_CHAR * n)
         other = total + OTHER_TABLE_WORDS * real + max(keep, KEEP_CAP - KEEP_CAP_PER_CHAR * n)
@@ -824,16 +827,14 @@ class Engine:
             pos = length = 0
             for start in sorted(previous):
                 end, out = previous[start][0], previous[start][1]
-                for i in range(pos, start):
-                    where[i] = length + i - pos
+                where[pos:start] = range(length, length + start - pos)
                 parts.append(norm[pos:start])
                 length += start - pos
                 where[start] = length
                 parts.append(out)
                 length += len(out)
                 pos = end
-            for i in range(pos, n + 1):
-                where[i] = length + i - pos
+            where[pos : n + 1] = range(length, length + n + 1 - pos)
             parts.append(norm[pos:])
             output = "".join(parts)
         choices: dict[int, tuple[int, str, str, float]] = {}

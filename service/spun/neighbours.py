@@ -152,13 +152,12 @@ class Neighbours:
         text = norm[lo:hi]
         if len(text) < 2:
             return []
-        found: list[int] = []
-        for i, (_, ngram, _) in enumerate(model.full_scores(" ".join(text), False, False)):
-            if i == 0 or ngram > MAX_NGRAM:
-                continue
-            if _is_han(text[i - 1]) and _is_han(text[i]):
-                found.append(lo + i - 1)
-        return found
+        unseen = [
+            i
+            for i, (_, ngram, _) in enumerate(model.full_scores(" ".join(text), False, False))
+            if ngram <= MAX_NGRAM and i
+        ]
+        return [lo + i - 1 for i in unseen if _is_han(text[i - 1]) and _is_han(text[i])]
 
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its
