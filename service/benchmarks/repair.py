@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from service.benchmarks import rate, rss_mib
+
+# Fully spun text: the synthetic spinner applied to every line (rate 1.0), news and tech.
+SPUN_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "spun"
+SPUN_FILES = ("synth_news_r1.0_spun.txt", "synth_tech_r1.0_spun.txt")
+
+
+def spun_text() -> str | None:
+    """The fully spun corpus (one text), or None where the test data is not present."""
+    paths = [SPUN_DIR / name for name in SPUN_FILES]
+    if not all(path.is_file() for path in paths):
+        return None
+    return "\n".join(path.read_text(encoding="utf-8").rstrip("\n") for path in paths)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,10 +43,14 @@ def run(args: argparse.Namespace) -> int:
     if dev is not None:
         clean_lines = [line.replace("⟦", "").replace("⟧", "") for line in dev[1]] + clean_lines
     clean = "\n".join(clean_lines)
+    spun = spun_text()
     if args.tiny:
         mixed, clean = "\n".join(mixed.splitlines()[:3]), "\n".join(clean_lines[:3])
+        spun = None if spun is None else "\n".join(spun.splitlines()[:3])
     mixed *= max(1, args.repeat_text)
     clean *= max(1, args.repeat_text)
+    if spun is not None:
+        spun *= max(1, args.repeat_text)
     # Warm up: load dictionaries and models before measuring or reading RSS.
     pipeline.repair_text(mixed)
     jieba.lcut(mixed, HMM=False)
@@ -47,12 +64,20 @@ def run(args: argparse.Namespace) -> int:
     enc, _ = rate(lambda: pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS),
                   len(clean), min_time)
     ft, _ = rate(lambda: ftfy.fix_text(clean), len(clean), min_time)
+    if spun is not None:
+        pipeline.repair_text(spun)
+        spun_full, _ = rate(lambda: pipeline.repair_text(spun), len(spun), min_time)
+        spun_seg, _ = rate(lambda: jieba.lcut(spun, HMM=False), len(spun), min_time)
     source = "seed-dev + shipped samples" if dev is not None else "shipped samples"
     print(f"corpus: {source}; mixed {len(mixed)} chars, clean {len(clean)} chars")
     print(f"{'measure':44} {'chars/s':>12} {'ratio':>8}")
     print(f"{'full repair_text (mixed spun+clean)':44} {full:12,.0f} {full / seg:8.2f}  "
           "vs jieba")
     print(f"{'jieba.lcut(HMM=False) (baseline)':44} {seg:12,.0f} {1:8.2f}")
+    if spun is not None:
+        print(f"{'full repair_text (fully spun, ' + str(len(spun)) + ' chars)':44} "
+              f"{spun_full:12,.0f} {spun_full / spun_seg:8.2f}  vs jieba")
+        print(f"{'jieba.lcut(HMM=False) (same spun text)':44} {spun_seg:12,.0f} {1:8.2f}")
     print(f"{'encoding stages repair_text (clean text)':44} {enc:12,.0f} {enc / ft:8.2f}  "
           "vs ftfy")
     print(f"{'ftfy.fix_text (baseline)':44} {ft:12,.0f} {1:8.2f}")
