@@ -21,11 +21,18 @@ _TABLE.update({ord(c): "。" for c in "\n\r\t \u3000"})
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# The characters _TABLE folds (few in Chinese text: substituting them beats str.translate).
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "]")
+_FOLD = {chr(k): v for k, v in _TABLE.items()}
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _FOLD[match.group()]
 
 
 def normalize_char(text: str) -> str:
     """The LM's view of ``text``: same length, one token per character."""
-    out = text.translate(_TABLE)
+    out = _FOLDED.sub(_fold, text)
     if not out.isascii():
         out = _SURROGATE.sub("?", out)
     out = out.lower()
