@@ -661,6 +661,7 @@ class Engine:
         # a member is (length of the form, candidate, static gain, (form, original)).
         statics: dict[tuple[str, int], list[tuple[int, Cand, float, tuple[str, str]]]] = {}
         form_sites: dict[str, int] = {}
+        placed: list[tuple[int, str]] = []  # (start, form) of every site with candidates
         k = 0
         for start, end, key in found:
             while k < len(spans) and spans[k][1] < end:
@@ -700,16 +701,13 @@ class Engine:
             else:
                 groups[start] = (max(end, site[0]), doc, site[2] + options)
             form_sites[key] = form_sites.get(key, 0) + 1
+            placed.append((start, key))
         if not groups:
             return []
         starts = sorted(groups)
         # Forms at two or more sites: only their readings are tallied for consistency.
         repeated = {form for form, count in form_sites.items() if count > 1}
-        multi = (
-            {p for p, site in groups.items() if any(m[3][0] in repeated for m in site[2])}
-            if repeated
-            else set()
-        )
+        multi = {p for p, key in placed if key in repeated} if repeated else set()
         tally: dict[tuple[str, str], list[float]] = {}
         memo: dict[int, tuple[str, str, list[float], int, float, float]] = {}
         lm_cache = {} if cache is None else cache
