@@ -657,9 +657,13 @@ class Engine:
         if post_pi is None:
             post_pi = max((pi for _, _, pi in spans), default=0.0)
         antonyms_ok = post_pi >= ANTONYM_PI
-        # Candidate lists per (form, span) are shared by every site of that form in the span;
+        # Candidate lists per (form, span level) are shared by every site of that form in the
+        # spans with the same probabilities (they are all the lists depend on);
         # a member is (length of the form, candidate, static gain, (form, original)).
-        statics: dict[tuple[str, int], list[tuple[int, Cand, float, tuple[str, str]]]] = {}
+        levels = [(pi, strict_pi) for (_, _, pi), strict_pi in zip(spans, strict_pis, strict=True)]
+        statics: dict[
+            tuple[str, tuple[float, float]], list[tuple[int, Cand, float, tuple[str, str]]]
+        ] = {}
         form_sites: dict[str, int] = {}
         placed: list[tuple[int, str]] = []  # (start, form) of every site with candidates
         k = 0
@@ -671,9 +675,9 @@ class Engine:
             if start < spans[k][0]:
                 continue  # outside the spans judged spun
             doc = docs[k]
-            options = statics.get((key, k))
+            options = statics.get((key, levels[k]))
             if options is None:
-                options = statics[(key, k)] = []
+                options = statics[(key, levels[k])] = []
                 klen = len(key) - 1 if key[0] == GENERIC else len(key)
                 for cand, pair, is_orig in site_cands[key]:
                     cand_doc = doc
