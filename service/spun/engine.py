@@ -845,7 +845,10 @@ class Engine:
         for p in starts:
             if p < q:
                 continue  # inside a restoration chosen just before
-            tail = (tail + norm[max(q, p - CTX) : p])[-CTX:]
+            if p - CTX >= q:
+                tail = norm[p - CTX : p]
+            else:
+                tail = (tail + norm[q:p])[-CTX:]
             q = p
             stop, _, group = groups[p]
             cached = None if previous is None else memo.get(p)
