@@ -27,15 +27,12 @@ FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters 
 
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN_PAIR = re.compile("(?=[\u3400-\u4dbf\u4e00-\u9fff]{2})")  # where a Han bigram starts
 
 
 def han_count(text: str) -> int:
     """The number of Han characters in ``text``."""
     return len(_HAN.findall(text))
-
-
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _ranges(chars: list[str]) -> list[str]:
@@ -76,6 +73,8 @@ class Neighbours:
         self._memo: dict[str, tuple[str, ...]] = {}
         self._rare: re.Pattern[str] | None = None
         self._sized: tuple[Container[str], Container[str]] | None = None
+        self._unseen: dict[str, bool] = {}  # Han bigram → the LM has never seen it
+        self._unseen_model: object = None
 
     def fragments(self, text: str) -> tuple[int, int]:
         """Non-word fragments of ``text`` and its number of Han characters.
@@ -148,16 +147,27 @@ class Neighbours:
         return self._rare
 
     def suspects(self, norm: str, lo: int, hi: int, model) -> list[int]:
-        """Starts of Han character bigrams in ``norm[lo:hi]`` that the LM has never seen."""
-        text = norm[lo:hi]
-        if len(text) < 2:
-            return []
-        unseen = [
-            i
-            for i, (_, ngram, _) in enumerate(model.full_scores(" ".join(text), False, False))
-            if ngram <= MAX_NGRAM and i
-        ]
-        return [lo + i - 1 for i in unseen if _is_han(text[i - 1]) and _is_han(text[i])]
+        """Starts of Han character bigrams in ``norm[lo:hi]`` that the LM has never seen.
+
+        The LM matches a bigram in any context iff it has the bigram, so each distinct pair is
+        looked up once (alone) and remembered.
+        """
+        if self._unseen_model is not model:
+            self._unseen_model, self._unseen = model, {}
+        memo = self._unseen
+        found: list[int] = []
+        for m in _HAN_PAIR.finditer(norm, lo, hi):
+            j = m.start()
+            pair = norm[j : j + 2]
+            unseen = memo.get(pair)
+            if unseen is None:
+                scores = list(model.full_scores(f"{pair[0]} {pair[1]}", False, False))
+                unseen = scores[1][1] <= MAX_NGRAM
+                if len(memo) < 500_000:
+                    memo[pair] = unseen
+            if unseen:
+                found.append(j)
+        return found
 
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its
