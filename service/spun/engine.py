@@ -968,15 +968,17 @@ class Engine:
         that occurs several times are decided together: the original with the best summed gain
         (or keeping, if no sum is positive) gets a bonus, the other readings a penalty.
         """
-        by_form: dict[str, list[tuple[float, str, int]]] = {}
+        by_form: dict[str, list[tuple[float, str]]] = {}
+        repeated: set[str] = set()  # forms with a reading tallied at two or more sites
         for (form, original), gains in tally.items():
-            by_form.setdefault(form, []).append((sum(gains), original, len(gains)))
+            by_form.setdefault(form, []).append((sum(gains), original))
+            if len(gains) > 1:
+                repeated.add(form)
         bonus: dict[tuple[str, str], float] = {}
-        for form, options in by_form.items():
-            if max(n for _, _, n in options) < 2:
-                continue
-            total, best, _ = max(options)
-            for _, original, _ in options:
+        for form in repeated:
+            options = by_form[form]
+            total, best = max(options)
+            for _, original in options:
                 good = total > 0 and original == best
                 bonus[(form, original)] = CONSISTENCY if good else -CONSISTENCY
         return bonus
