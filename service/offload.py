@@ -28,6 +28,7 @@ from typing import Any
 
 from service.lifeline import die_with_parent
 from service.pipeline import Limits, Origin, Outcome, process_message, warm_up
+from service.rules import EMPTY, RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +56,17 @@ def to_result(outcome: Outcome) -> Result:
                   bool(corruption.get("detected")))
 
 
-def process(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits) -> Result:
+def process(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits,
+            rules: RuleSet = EMPTY) -> Result:
     """:func:`process_message` then serialize (what the loop or a child runs per message)."""
-    return to_result(process_message(value, key, origin, limits))
+    ruled = {"rules": rules} if rules else {}
+    return to_result(process_message(value, key, origin, limits, **ruled))
 
 
-def process_chunk(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits
-                  ) -> list[Result]:
-    """Process a chunk of messages (runs in a child process)."""
-    return [process(value, key, origin, limits) for value, key, origin in items]
+def process_chunk(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits,
+                  rules: RuleSet = EMPTY) -> list[Result]:
+    """Process a chunk of messages under ``rules`` (runs in a child process)."""
+    return [process(value, key, origin, limits, rules) for value, key, origin in items]
 
 
 def _start_child(owner: int, parent_death_signal: bool) -> None:
@@ -127,13 +130,13 @@ class Offload:
         pings = [loop.run_in_executor(self._pool, _ping, 0.2) for _ in range(self.processes * 2)]
         await asyncio.wait_for(asyncio.gather(*pings), timeout)
 
-    def submit(self, value: bytes | None, key: bytes | None, origin: Origin
-               ) -> asyncio.Future[Result]:
+    def submit(self, value: bytes | None, key: bytes | None, origin: Origin,
+               rules: RuleSet = EMPTY) -> asyncio.Future[Result]:
         """Queue one message; the future gets its result (processed in a child with others)."""
         self.start()
         assert self._wake is not None
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._pending.append((value, key, origin, future))
+        self._pending.append((value, key, origin, rules, future))
         self._wake.set()
         return future
 
@@ -141,10 +144,11 @@ class Offload:
         """The result for one message (queued, processed in a child with others)."""
         return await self.submit(value, key, origin)
 
-    async def process_many(self, items: list[tuple[bytes | None, bytes | None, Origin]]
-                           ) -> list[Result]:
-        """The results for ``(value, key, origin)`` items, in order (chunked across children)."""
-        return list(await asyncio.gather(*(self.submit(*item) for item in items)))
+    async def process_many(self, items: list[tuple[bytes | None, bytes | None, Origin]],
+                           rules: RuleSet = EMPTY) -> list[Result]:
+        """The results for ``(value, key, origin)`` items under ``rules``, in order (chunked
+        across children)."""
+        return list(await asyncio.gather(*(self.submit(*item, rules) for item in items)))
 
     async def _dispatch(self) -> None:
         assert self._wake is not None and self._slots is not None
@@ -152,7 +156,10 @@ class Offload:
             await self._wake.wait()
             await self._slots.acquire()
             chunk = self._pending[: self.max_chunk]
-            del self._pending[: self.max_chunk]
+            rules = chunk[0][3] if chunk else None  # a chunk is processed under one rule set
+            size = next((i for i, item in enumerate(chunk) if item[3] is not rules), len(chunk))
+            chunk = chunk[:size]
+            del self._pending[:size]
             if not self._pending:
                 self._wake.clear()
             if not chunk:
@@ -162,19 +169,20 @@ class Offload:
 
     async def _run(self, chunk: list[Any]) -> None:
         assert self._slots is not None
-        items = [(value, key, origin) for value, key, origin, _ in chunk]
+        items = [(value, key, origin) for value, key, origin, _, _ in chunk]
+        rules = chunk[0][3]
         try:
             try:
                 assert self._pool is not None
                 results = await asyncio.get_running_loop().run_in_executor(
-                    self._pool, process_chunk, items, self.limits)
+                    self._pool, process_chunk, items, self.limits, rules)
             except Exception as exc:  # a dead child (BrokenProcessPool) or pickling trouble
                 log.error("worker process failed (%r); processing %d messages in the loop",
                           exc, len(items))
                 self._replace_pool()
-                results = [process(value, key, origin, self.limits)
+                results = [process(value, key, origin, self.limits, rules)
                            for value, key, origin in items]
-            for (_, _, _, future), result in zip(chunk, results, strict=True):
+            for (*_, future), result in zip(chunk, results, strict=True):
                 if not future.done():
                     future.set_result(result)
         except BaseException as exc:

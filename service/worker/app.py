@@ -32,6 +32,7 @@ from service.config import MAX_REQUEST_BYTES, Settings
 from service.metrics import CONTENT_TYPE, Metrics
 from service.offload import Offload
 from service.pipeline import Limits, Origin, warm_up
+from service.rules.follow import attach as attach_rules
 from service.worker import compat, probes
 from service.worker.barrier import CommitBarrier
 from service.worker.batch import BatchProcessor, PublishedHook
@@ -231,6 +232,9 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
     metrics.watch_stalls(app.stalled)
     # Extensions: what every worker carries is called here, before the agent exists (a
     # GlobalTable, web pages, an on_published callback); ``extend`` adds more per caller.
+    # Operator rules (service/rules): every worker reads the compacted rules topic whole before
+    # its first post, then follows it; each batch is processed under the rules then in force.
+    app.processor.rules = attach_rules(app, settings)
     for extension in extend:
         extension(app)
     # The review page (service/review): off unless QINGLIU_REVIEW is on; then /review on this

@@ -25,6 +25,8 @@ from typing import Any
 from service.metrics import Metrics
 from service.offload import Offload, Result, to_result
 from service.pipeline import Limits, Origin, Outcome, dead_letter, event_id, process_message
+from service.rules import EMPTY, RuleSet
+from service.rules.follow import RulesView, StaticRules
 from service.worker.barrier import CommitBarrier
 from service.worker.offsets import OffsetTracker
 from service.worker.publish import Item, OutcomePublisher
@@ -44,11 +46,12 @@ def origin_of(message: Any) -> Origin:
                   int(timestamp * 1000) if timestamp else None)
 
 
-def process_here(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits
-                 ) -> Result:
+def process_here(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits,
+                 rules: RuleSet = EMPTY) -> Result:
     """The pipeline for one message; an exception becomes an ``internal_error`` dead letter."""
     try:
-        return to_result(process_message(value, key, origin, limits))
+        ruled = {"rules": rules} if rules else {}
+        return to_result(process_message(value, key, origin, limits, **ruled))
     except Exception as exc:  # process_message never raises; belt and braces
         log.exception("pipeline raised on %s:%s@%s", origin.topic, origin.partition,
                       origin.offset)
@@ -58,10 +61,10 @@ def process_here(value: bytes | None, key: bytes | None, origin: Origin, limits:
             error_code="internal_error"))
 
 
-def _process_all(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits
-                 ) -> tuple[list[Result], float]:
+def _process_all(items: list[tuple[bytes | None, bytes | None, Origin]], limits: Limits,
+                 rules: RuleSet = EMPTY) -> tuple[list[Result], float]:
     started = time.perf_counter()
-    results = [process_here(value, key, origin, limits) for value, key, origin in items]
+    results = [process_here(value, key, origin, limits, rules) for value, key, origin in items]
     return results, time.perf_counter() - started
 
 
@@ -80,6 +83,7 @@ class BatchProcessor:
         self.barrier = barrier
         self.metrics = metrics
         self.on_published: list[PublishedHook] = []
+        self.rules: RulesView = StaticRules()  # the worker's follower of the rules topic
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._in_flight: set[asyncio.Future[None]] = set()
         self._thread: ThreadPoolExecutor | None = None
@@ -155,16 +159,17 @@ class BatchProcessor:
         """The outcomes of a batch, computed off the event loop."""
         messages = [event.message for event in batch]
         inputs = [(m.value, m.key, origin_of(m)) for m in messages]
+        rules = self.rules.current()  # one rule set per batch; events name its version
         loop = asyncio.get_running_loop()
         if self.offload is not None:
             started = time.perf_counter()
-            results = await self.offload.process_many(inputs)
+            results = await self.offload.process_many(inputs, rules)
             elapsed = time.perf_counter() - started
         else:
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="qingliu-pipeline")
             results, elapsed = await loop.run_in_executor(self._thread, _process_all, inputs,
-                                                          self.limits)
+                                                          self.limits, rules)
         items = []
         for (value, key, origin), result in zip(inputs, results, strict=True):
             self.metrics.processing.observe(elapsed / max(1, len(inputs)))

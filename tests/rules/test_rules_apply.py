@@ -30,10 +30,10 @@ def test_without_rules_the_repair_is_unchanged() -> None:
 
 def test_protect_keeps_the_phrase_and_the_other_repairs() -> None:
     plain = repair_text(SPUN)
-    assert "年夜饭" not in plain.text  # the spun engine turns 年夜 into 大 here
-    repair = repair_text(SPUN, rules=rules(("protect", {"phrase": "年夜饭"})))
-    assert "年夜饭" in repair.text
-    assert "服务" in repair.text and "丰富" in repair.text  # other sites are still restored
+    assert "效劳" not in plain.text  # the spun engine restores 效劳 as 服务 here
+    repair = repair_text(SPUN, rules=rules(("protect", {"phrase": "效劳"})))
+    assert "效劳" in repair.text
+    assert "丰富" in repair.text and "正在" not in repair.text  # other sites still restored
     assert len(repair.edits) == len(plain.edits) - 1
     assert rebuilds(SPUN, repair.edits, repair.text)
 
@@ -41,10 +41,11 @@ def test_protect_keeps_the_phrase_and_the_other_repairs() -> None:
 def test_protect_applies_in_each_stage_coordinates() -> None:
     # The phrase only appears once the invisible character inside it is removed: the invisible
     # stage may remove it, the spun stage must then leave the phrase alone.
-    text = "年\u200b夜饭很丰盛，大家正在效劳社会"
-    repair = repair_text(text, rules=rules(("protect", {"phrase": "年夜饭"})))
-    assert repair.text.startswith("年夜饭很丰富")
-    assert [e.kind for e in repair.edits][0] == "invisible"
+    text = "大家正在效\u200b劳社会，丰盛的年夜饭"
+    assert "服务" in repair_text(text).text
+    repair = repair_text(text, rules=rules(("protect", {"phrase": "效劳"})))
+    assert "效劳社会" in repair.text and "丰富" in repair.text
+    assert [e.kind for e in repair.edits if e.before == "\u200b"] == ["invisible"]
     assert rebuilds(text, repair.edits, repair.text)
 
 
@@ -87,10 +88,10 @@ def test_disable_kind_skips_that_fixer() -> None:
 def test_clean_events_name_the_rules_version() -> None:
     value = orjson.dumps({"id": "p1", "text": SPUN})
     assert process_message(value).value["processor"]["rules"] == "none"
-    ruled = rules(("protect", {"phrase": "年夜饭"}))
+    ruled = rules(("protect", {"phrase": "效劳"}))
     event = process_message(value, rules=ruled).value
     assert event["processor"]["rules"] == ruled.version
-    assert "年夜饭" in event["text"]
+    assert "效劳" in event["text"]
 
 
 def test_insertions_at_a_phrase_edge_count_as_touching_it() -> None:

@@ -45,17 +45,17 @@ def write_rules(path, *rules) -> str:
 
 
 def test_process_applies_a_rules_file(tmp_path, capsysbinary) -> None:
-    rules_file = write_rules(tmp_path / "rules.jsonl", make_rule("protect", phrase="年夜饭"))
+    rules_file = write_rules(tmp_path / "rules.jsonl", make_rule("protect", phrase="效劳"))
     posts = tmp_path / "posts.jsonl"
     posts.write_bytes(orjson.dumps({"id": "p1", "text": "今年的年夜饭很丰盛，大家正在效劳社会"}) + b"\n")
     out = tmp_path / "clean.jsonl"
     assert main(["process", "-i", str(posts), "-o", str(out), "--rules-file", rules_file]) == 0
     event = orjson.loads(out.read_bytes())
-    assert event["text"].startswith("今年的年夜饭")
-    assert event["processor"]["rules"] == RuleSet.of([make_rule("protect", phrase="年夜饭")]).version
+    assert "效劳" in event["text"] and "丰富" in event["text"]
+    assert event["processor"]["rules"] == RuleSet.of([make_rule("protect", phrase="效劳")]).version
     assert main(["process", "-i", str(posts), "-o", str(out)]) == 0
     plain = orjson.loads(out.read_bytes())
-    assert "年夜饭" not in plain["text"] and plain["processor"]["rules"] == "none"
+    assert "效劳" not in plain["text"] and plain["processor"]["rules"] == "none"
 
 
 def test_repair_applies_a_rules_file(tmp_path, capsysbinary) -> None:

@@ -11,16 +11,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 
 from service import contracts
+from service.broker import free_port
 from service.config import Settings
 from service.metrics import Metrics
 from service.rules import RuleSet, make_rule
 from service.rules import kafka as rules_kafka
 from service.rules.follow import RulesFollower
 
-from .conftest import fresh_settings
+from .conftest import consume, fresh_settings, produce, running_worker
 
 pytestmark = pytest.mark.integration
 WAIT_S = 60.0
@@ -59,7 +61,7 @@ async def write_raw(settings: Settings, key: bytes, value: bytes | None) -> None
         await producer.stop()
 
 
-PROTECT = make_rule("protect", id="keep-nianyefan", phrase="年夜饭", by="mod", why="wrong repair")
+PROTECT = make_rule("protect", id="keep-xiaolao", phrase="效劳", by="mod", why="wrong repair")
 RESTORE = make_rule("restore", id="shequ", spun="小区", original="社区")
 DISABLE = make_rule("disable", id="no-width", kind="width")
 
@@ -151,3 +153,95 @@ async def test_rules_list_and_remove_through_the_cli(rules_settings: Settings, c
     assert await loop.run_in_executor(None, cli, "rules", "remove", "k1") == 2
     store = await rules_kafka.read_all(rules_settings)
     assert not store.by_id
+
+
+# -- the worker -----------------------------------------------------------------------------
+SPUN_POST = "今年的年夜饭很丰盛，大家正在效劳社会"  # without rules, 效劳 becomes 服务
+
+
+def post(post_id: str) -> tuple[bytes, bytes]:
+    return post_id.encode(), orjson.dumps({"id": post_id, "text": SPUN_POST})
+
+
+async def outcomes(settings: Settings, count: int) -> dict[str, dict[str, Any]]:
+    records = await consume(settings, [settings.topic_clean], count)
+    events = {event["id"]: event for event in (orjson.loads(r.value) for r in records)}
+    assert len(events) >= count  # redelivered duplicates (at least once) have the same id
+    return events
+
+
+@pytest.mark.parametrize("processes", [0, 1], ids=["in-loop", "child-process"])
+async def test_a_rule_added_while_streaming_changes_later_outcomes_only(
+        rules_settings: Settings, processes: int) -> None:
+    settings = rules_settings.replace(processes=processes)
+    protect = RuleSet.of([PROTECT])
+    async with running_worker(settings) as app:
+        assert app.rules.current().version == "none"
+        await produce(settings, [post("before")])
+        before = (await outcomes(settings, 1))["before"]
+        assert before["processor"]["rules"] == "none"
+        assert "效劳" not in before["text"]
+
+        await rules_kafka.put(settings, PROTECT)
+        await eventually(lambda: app.rules.current() == protect, "the worker to take the rule")
+        await produce(settings, [post("after")])
+        events = await outcomes(settings, 2)
+    after = events["after"]
+    assert after["processor"]["rules"] == protect.version
+    assert "效劳" in after["text"] and "丰富" in after["text"]
+    assert events["before"] == before  # the earlier outcome was not redone
+
+
+async def test_two_workers_converge(rules_settings: Settings, tmp_path: Any) -> None:
+    settings = rules_settings
+    for rule in (PROTECT, DISABLE):
+        await rules_kafka.put(settings, rule)
+    await rules_kafka.remove(settings, DISABLE.id)
+    expected = RuleSet.of([PROTECT])
+    # A second replica of the same group (its own port and data folder).
+    other = settings.replace(web_port=free_port(), data_dir=str(tmp_path / "second"))
+    async with running_worker(settings) as first, running_worker(other) as second:
+        # Both read the topic before consuming: the rules are in force from the first post.
+        assert first.rules.current() == expected == second.rules.current()
+        await rules_kafka.put(settings, RESTORE)
+        both = RuleSet.of([PROTECT, RESTORE])
+        await eventually(lambda: first.rules.current() == both == second.rules.current(),
+                         "both workers to take the new rule")
+        await produce(settings, [post(f"p{i}") for i in range(12)])  # to every partition
+        events = await outcomes(settings, 12)
+    assert {event["processor"]["rules"] for event in events.values()} == {both.version}
+    assert all("效劳" in event["text"] for event in events.values())
+
+
+async def test_a_restarted_worker_recovers_the_rules(rules_settings: Settings, tmp_path: Any
+                                                     ) -> None:
+    settings = rules_settings
+    async with running_worker(settings) as app:
+        await rules_kafka.put(settings, PROTECT)
+        await rules_kafka.put(settings, RESTORE)
+        await rules_kafka.remove(settings, RESTORE.id)
+        await eventually(lambda: app.rules.current() == RuleSet.of([PROTECT]), "the rules")
+    # Started later (a new app of the same group): the rules are read before the first post.
+    later = settings.replace(web_port=free_port(), data_dir=str(tmp_path / "later"))
+    async with running_worker(later) as restarted:
+        assert restarted.rules.current() == RuleSet.of([PROTECT])
+        await produce(settings, [post("late")])
+        late = (await outcomes(settings, 1))["late"]
+    assert late["processor"]["rules"] == RuleSet.of([PROTECT]).version
+    assert "效劳" in late["text"]
+
+
+async def test_a_bad_rule_on_the_topic_is_skipped_and_the_worker_keeps_going(
+        rules_settings: Settings) -> None:
+    settings = rules_settings
+    await write_raw(settings, b"huge", orjson.dumps({"action": "protect", "phrase": "字" * 65}))
+    async with running_worker(settings) as app:
+        assert sample(app.metrics, "qingliu_rules_invalid_total", {"reason": "too_large"}) == 1
+        await write_raw(settings, b"empty", b'{"action": "protect", "phrase": ""}')
+        await rules_kafka.put(settings, PROTECT)
+        await eventually(lambda: app.rules.current() == RuleSet.of([PROTECT]), "the good rule")
+        assert sample(app.metrics, "qingliu_rules_invalid_total", {"reason": "empty"}) == 1
+        await produce(settings, [post("p1")])
+        event = (await outcomes(settings, 1))["p1"]
+        assert event["processor"]["rules"] == RuleSet.of([PROTECT]).version
+        assert b"qingliu_rules_version_info" in app.metrics.render()
