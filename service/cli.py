@@ -123,13 +123,20 @@ def _quiet_kafka_clients() -> Iterator[None]:
 # --------------------------------------------------------------------------------------------
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the Faust worker until SIGTERM/SIGINT (offsets committed on the way out)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import faust
 
-    from service.worker import create_app
+    from service.worker import create_app, probes
 
     settings = _settings(args)
     if not sys.platform.startswith("win"):
         logging.captureWarnings(True)
+    # Port 0 becomes a free port; a misconfiguration stops here, in one line, before Faust runs
+    # (in a thread: Faust wants the main thread's event loop untouched).
+    settings = settings.replace(web_port=probes.resolve_web_port(settings))
+    with ThreadPoolExecutor(1) as checker:
+        checker.submit(asyncio.run, probes.preflight(settings)).result()
     app = create_app(settings)
     from service.logs import configure
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -199,3 +201,69 @@ async def test_topic_max_message_bytes_must_fit_the_largest_outcome(kafka, tmp_p
 async def test_exactly_once_on_apache_kafka_passes(kafka, tmp_path):
     settings = _local(tmp_path, broker=kafka, processing_guarantee="exactly_once")
     await asyncio.wait_for(preflight(settings), 90)
+
+
+# -- through `qingliu worker` --------------------------------------------------------------------
+def _worker(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    script = Path(sys.executable).with_name("qingliu")
+    command = [str(script), "worker"] if script.exists() else [
+        sys.executable, "-m", "service.cli", "worker"]
+    log = (tmp_path / "worker.log").open("wb")
+    return subprocess.Popen(command, env={**os.environ, "QINGLIU_LOG_LEVEL": "warning",
+                                          "QINGLIU_DATA_DIR": str(tmp_path / "data"),
+                                          "QINGLIU_PROCESSES": "0", **env},
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+@pytest.mark.integration
+def test_worker_exactly_once_on_the_embedded_broker_is_one_line(tansu, tmp_path):
+    worker = _worker({"QINGLIU_BROKER": tansu.url, "QINGLIU_PROCESSING_GUARANTEE": "exactly_once",
+                      "QINGLIU_WEB_PORT": str(free_port())}, tmp_path)
+    try:
+        code = worker.wait(120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(30)
+    output = (tmp_path / "worker.log").read_text(errors="replace")
+    assert code == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    (line,) = [text for text in output.splitlines() if "error" in text]
+    assert "QINGLIU_PROCESSING_GUARANTEE" in line and "Apache Kafka" in line
+
+
+@pytest.mark.integration
+def test_worker_web_port_zero_serves_on_the_port_it_logs(tansu, tmp_path):
+    import re
+    import time
+    import urllib.request
+
+    run = uuid.uuid4().hex[:8]
+    worker = _worker({"QINGLIU_BROKER": tansu.url, "QINGLIU_WEB_PORT": "0",
+                      "QINGLIU_TOPIC_RAW": f"w{run}.raw", "QINGLIU_TOPIC_CLEAN": f"w{run}.clean",
+                      "QINGLIU_TOPIC_DLQ": f"w{run}.dlq", "QINGLIU_GROUP_ID": f"g{run}"},
+                     tmp_path)
+    log = tmp_path / "worker.log"
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            assert worker.poll() is None, log.read_text(errors="replace")[-3000:]
+            found = re.search(r"on port (\d+)", log.read_text(errors="replace"))
+            if found:
+                try:
+                    url = f"http://127.0.0.1:{found.group(1)}/healthz"
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        status = response.status
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        assert status == 200, log.read_text(errors="replace")[-3000:]
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(30)
