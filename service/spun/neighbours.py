@@ -13,9 +13,11 @@ without the data files) no candidates are proposed.
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from collections.abc import Callable, Container, Iterable
+from itertools import compress
 
 PARTNERS = 24  # partner characters tried per character, best first
 WORD_FREQ = -5.3  # log10 relative frequency a repaired pair must reach (≈ 5 per million words)
@@ -27,7 +29,7 @@ FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters 
 
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
-_HAN_PAIR = re.compile("(?=[\u3400-\u4dbf\u4e00-\u9fff]{2})")  # where a Han bigram starts
+_HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2}")
 
 
 def han_count(text: str) -> int:
@@ -150,24 +152,30 @@ class Neighbours:
         """Starts of Han character bigrams in ``norm[lo:hi]`` that the LM has never seen.
 
         The LM matches a bigram in any context iff it has the bigram, so each distinct pair is
-        looked up once (alone) and remembered.
+        looked up once (alone) and remembered (pairs that are not two Han characters as never
+        suspect).
         """
         if self._unseen_model is not model:
             self._unseen_model, self._unseen = model, {}
         memo = self._unseen
-        found: list[int] = []
-        for m in _HAN_PAIR.finditer(norm, lo, hi):
-            j = m.start()
-            pair = norm[j : j + 2]
-            unseen = memo.get(pair)
-            if unseen is None:
-                scores = list(model.full_scores(f"{pair[0]} {pair[1]}", False, False))
-                unseen = scores[1][1] <= MAX_NGRAM
-                if len(memo) < 500_000:
-                    memo[pair] = unseen
-            if unseen:
-                found.append(j)
-        return found
+        text = norm[lo:hi]
+        pairs = list(map(operator.add, text, text[1:]))
+        flags = list(map(memo.get, pairs))
+        if None in flags:
+            for j, flag in enumerate(flags):
+                if flag is None:
+                    flags[j] = self._unseen_pair(pairs[j], model)
+        return list(compress(range(lo, lo + len(flags)), flags))
+
+    def _unseen_pair(self, pair: str, model) -> bool:
+        """Whether ``pair`` is two Han characters whose bigram the LM has never seen."""
+        unseen = False
+        if _HAN_PAIR.match(pair):
+            scores = list(model.full_scores(f"{pair[0]} {pair[1]}", False, False))
+            unseen = scores[1][1] <= MAX_NGRAM
+        if len(self._unseen) < 500_000:
+            self._unseen[pair] = unseen
+        return unseen
 
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its
