@@ -10,10 +10,11 @@ reconstruct ``text`` from ``original_text``.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Edit", "apply_edits", "compose", "edits_from_diff", "validate_edits"]
+__all__ = ["Edit", "apply_edits", "compose", "edits_by_kind", "edits_from_diff", "validate_edits"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +171,22 @@ def edits_from_diff(before: str, after: str, kind: str, confidence: float = 1.0)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     ]
+
+
+def edits_by_kind(event: Mapping[str, Any]) -> dict[str, int]:
+    """A clean event's edits counted by kind (before merging, when they were merged).
+
+    An edit whose kind joins two stages (``fullwidth+homoglyph``) counts for each of them.
+    """
+    merged = event.get("edits_merged")
+    if merged:
+        counts = merged.get("by_kind") or {}
+    else:
+        counts = {}
+        for edit in event.get("edits") or ():
+            counts[edit["kind"]] = counts.get(edit["kind"], 0) + 1
+    found: dict[str, int] = {}
+    for kind, n in counts.items():
+        for part in str(kind).split("+"):
+            found[part] = found.get(part, 0) + int(n)
+    return found

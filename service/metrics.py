@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -15,25 +14,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                    30.0, 60.0)
 EDIT_KINDS = ("spun", "mojibake", "invisible", "fullwidth", "radical", "homoglyph")
-
-
-def edits_by_kind(event: Mapping[str, Any]) -> dict[str, int]:
-    """A clean event's edits counted by kind (before merging, when they were merged).
-
-    An edit whose kind joins two stages (``fullwidth+homoglyph``) counts for each of them.
-    """
-    merged = event.get("edits_merged")
-    if merged:
-        counts = merged.get("by_kind") or {}
-    else:
-        counts = {}
-        for edit in event.get("edits") or ():
-            counts[edit["kind"]] = counts.get(edit["kind"], 0) + 1
-    found: dict[str, int] = {}
-    for kind, n in counts.items():
-        for part in str(kind).split("+"):
-            found[part] = found.get(part, 0) + int(n)
-    return found
 
 
 class _LagCollector(Collector):

@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from service.edits import edits_by_kind
 from service.lifeline import die_with_parent
 from service.pipeline import Limits, Origin, Outcome, process_message, warm_up
 from service.rules import EMPTY, RuleSet
@@ -46,14 +47,16 @@ class Result:
     error_code: str | None = None
     edits: int = 0
     detected: bool = False
+    edits_by_kind: tuple[tuple[str, int], ...] = ()  # clean events: (kind, count) pairs
 
 
 def to_result(outcome: Outcome) -> Result:
     """Serialize an :class:`Outcome` for publishing."""
     corruption = outcome.value.get("corruption") or {}
+    by_kind = tuple(edits_by_kind(outcome.value).items()) if outcome.kind == "clean" else ()
     return Result(outcome.kind, outcome.key, outcome.value_bytes(),
                   str(outcome.value.get("event_id", "")), outcome.error_code, outcome.edits,
-                  bool(corruption.get("detected")))
+                  bool(corruption.get("detected")), by_kind)
 
 
 def process(value: bytes | None, key: bytes | None, origin: Origin, limits: Limits,

@@ -101,6 +101,7 @@ class OutcomePublisher:
         if result.kind == "clean":
             if result.edits:
                 self.metrics.edits.inc(result.edits)
+                self.metrics.count_edits(result.edits_by_kind)
             if result.detected:
                 self.metrics.corrupted.inc()
         else:

@@ -17,7 +17,8 @@ import yaml
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.metrics import EDIT_KINDS, Metrics, edits_by_kind
+from service.edits import edits_by_kind
+from service.metrics import EDIT_KINDS, Metrics
 
 REPO = Path(__file__).resolve().parents[2]
 GRAFANA = REPO / "deploy" / "grafana"

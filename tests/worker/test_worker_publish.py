@@ -137,3 +137,18 @@ def test_screen_replaces_what_cannot_fit_before_sending():
                                     "raw_b64": "eA==" * 2000, "raw_key_b64": None}))
     publisher.screen(big)
     assert big.cut and len(big.result.value) <= 3000
+
+
+async def test_a_published_clean_event_counts_its_edits_by_kind():
+    from service.offload import to_result
+    from service.pipeline import Limits, process_message
+
+    outcome = process_message('{"id": "k", "text": "ＡＢＣ的年夜饭"}'.encode(), b"k",
+                              Origin("posts.raw", 0, 1), Limits())
+    result = to_result(outcome)
+    assert dict(result.edits_by_kind) == {"fullwidth": 1}  # one edit for the run ＡＢＣ
+    publisher, _producer, metrics = make(lambda topic, value: None)
+    assert await publisher.publish_one(
+        Item(Origin("posts.raw", 0, 1), b"raw", b"k", result), confirm=True)
+    assert metrics.value("qingliu_edits_by_kind_total", {"kind": "fullwidth"}) == 1
+    assert metrics.value("qingliu_edits_by_kind_total", {"kind": "spun"}) == 0
