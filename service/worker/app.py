@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +47,7 @@ HEARTBEAT_INTERVAL_S = 1.0
 COMMIT_INTERVAL_S = 1.0
 METADATA_MAX_AGE_MS = 5000  # topics created after the worker started are seen within seconds
 PRODUCER_BATCH_BYTES = 1 << 20  # aiokafka waits for a full batch to be acked before the next
+SCRATCH_PREFIX = "qingliu-faust-"  # + owner pid: a killed worker's folder is removed by the next
 #: how often the output topics' max.message.bytes is read again
 TOPIC_LIMITS_EVERY_S = float(os.environ.get("QINGLIU_TOPIC_LIMITS_SECONDS", "30"))
 #: a partition whose lowest unacknowledged offset has not moved for this long is stalled
@@ -167,6 +169,30 @@ def _logging_config(level: str) -> dict[str, Any]:
     }
 
 
+def remove_stale_scratch(root: str) -> list[str]:
+    """Remove scratch folders in ``root`` left by workers that no longer run (killed with -9,
+    which skips the clean-up on stop); their names carry the owner's pid.  Returns what went."""
+    removed = []
+    with os.scandir(root) as entries:
+        for entry in entries:
+            owner = entry.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+            if (entry.name.startswith(SCRATCH_PREFIX) and owner.isdigit()
+                    and entry.is_dir(follow_symlinks=False) and not _running(int(owner))):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def create_app(settings: Settings, *, data_dir: str | None = None,
                extend: Iterable[Callable[[QingliuApp], None]] = ()) -> QingliuApp:
     """A configured worker app for ``settings`` (call ``await app.start()`` or run a Worker)."""
@@ -177,7 +203,8 @@ def create_app(settings: Settings, *, data_dir: str | None = None,
     scratch = None
     datadir = data_dir or settings.data_dir
     if not datadir:  # Faust wants a folder; this one goes away when the worker stops
-        scratch = tempfile.TemporaryDirectory(prefix="qingliu-faust-")
+        remove_stale_scratch(tempfile.gettempdir())
+        scratch = tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         datadir = scratch.name
     app = QingliuApp(
         settings.group_id,
