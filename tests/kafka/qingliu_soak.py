@@ -760,6 +760,7 @@ class Summary:
     faults: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unattributed: list[str] = field(default_factory=list)  # duplicates after no fault
+    duplicate_examples: list[str] = field(default_factory=list)
     wall_s: float = 0.0
 
     def failures(self) -> list[str]:
@@ -817,6 +818,7 @@ class Summary:
         lines += [f"[soak] crash: {line[:600]}" for line in self.crashes]
         lines += [f"[soak] sigterm: {line}" for line in self.sigterm_problems]
         lines += [f"[soak] duplicate after no fault: {line}" for line in self.unattributed]
+        lines += [f"[soak] duplicate: {line}" for line in self.duplicate_examples]
         lines += [f"[soak] note: {line}" for line in self.notes]
         failures = self.failures()
         lines.append("[soak] " + ("PASS" if not failures else "FAIL: " + " | ".join(failures)))
@@ -1117,6 +1119,11 @@ def _run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
             for dup in seen[len(seen) - extra:]:
                 cause = blame(windows, seen[0].ts, dup.ts)
                 dup_by_fault[cause] += 1
+                if len(summary.duplicate_examples) < 12 and copies:
+                    summary.duplicate_examples.append(
+                        f"raw {copies[0].partition}@{copies[0].offset} ({post.kind}): outcomes at "
+                        + ", ".join(f"{s.topic.rsplit('.', 1)[-1]}:{s.partition}@{s.offset} "
+                                    f"ts {s.ts}" for s in seen) + f" -> {cause}")
                 cause = cause.split("#")[0]
                 dup_by[cause] += 1
                 if cause == "no fault" and len(summary.unattributed) < 10:
