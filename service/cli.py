@@ -30,7 +30,8 @@ log = logging.getLogger("service.cli")
 
 EPILOG = """\
 quick start (embedded broker, nothing to install):
-  qingliu dev --demo            start a broker, create topics, run the worker, stream sample posts
+  qingliu dev --demo            start a broker, create topics, run the worker, stream sample posts,
+                                then keep running (review page, rules, more posts; Ctrl-C stops)
   qingliu process < posts.jsonl > clean.jsonl     the same pipeline without Kafka
   echo '鞭策事情扭着项目干' | qingliu repair --explain
 
@@ -352,7 +353,43 @@ def demo_posts() -> list[bytes]:
     return load()
 
 
-async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> int:
+#: A word the demo's spun engine changes (demo-09: 效劳 → 服务), for the hint on operator rules.
+DEMO_PROTECT = "效劳"
+
+
+def _env_prefix(settings: config.Settings) -> str:
+    """``QINGLIU_BROKER=… [QINGLIU_TOPIC_…=…]``: what another shell needs to reach this stack."""
+    import shlex
+
+    defaults = config.Settings()
+    parts = [f"QINGLIU_BROKER={shlex.quote(settings.broker)}"]
+    for name in config.TOPICS:
+        value = getattr(settings, name)
+        if value != getattr(defaults, name):
+            parts.append(f"QINGLIU_{name.upper()}={shlex.quote(value)}")
+    return " ".join(parts)
+
+
+def _print_running(settings: config.Settings, demo: bool) -> None:
+    """How to look at, steer and feed the running stack from another shell."""
+    env = _env_prefix(settings)
+    if settings.review:
+        print(f"review  http://{settings.web_host}:{settings.web_port}/review"
+              + ("?token=…" if settings.review_token else "")
+              + "  (open it in a browser: each repair highlighted by kind)", file=sys.stderr)
+    print(f"broker  {settings.broker}", file=sys.stderr)
+    print(f"rules   {env} qingliu rules add --protect {DEMO_PROTECT} --why \"not spun\"  "
+          "(later posts keep the word; `qingliu rules list`, `qingliu rules remove ID`)",
+          file=sys.stderr)
+    print(f"posts   {env} qingliu produce FILE.jsonl  (or - for stdin; "
+          "{demo}outcomes appear here and on the page)".format(
+              demo="e.g. the demo's service/data/samples/demo-posts.jsonl with new ids; "
+              if demo else ""), file=sys.stderr)
+    print("running Ctrl-C to stop", file=sys.stderr)
+
+
+async def _dev(settings: config.Settings, demo: bool, idle_timeout: float,
+               once: bool = False) -> int:
     from service import contracts
     from service.worker import create_app
 
@@ -369,28 +406,49 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float) -> in
         print(f"review  http://{settings.web_host}:{settings.web_port}/review"
               + ("?token=… (QINGLIU_REVIEW_TOKEN)" if settings.review_token else ""),
               file=sys.stderr)
+    stop = asyncio.Event()
+    if not once:  # Ctrl-C (or SIGTERM) stops the stack, the demo included, cleanly
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    status = 0
     try:
         if demo:
             posts = demo_posts()
             count = await produce_lines(settings, iter(posts))
             print(f"demo    produced {count} sample posts to {settings.topic_raw}; outcomes:\n",
                   file=sys.stderr)
-            seen = await tail_topics(settings, [settings.topic_clean, settings.topic_dlq],
-                                     max_messages=count, idle_timeout=idle_timeout,
-                                     from_beginning=True, raw=False)
+            outcomes = asyncio.ensure_future(tail_topics(
+                settings, [settings.topic_clean, settings.topic_dlq], max_messages=count,
+                idle_timeout=idle_timeout, from_beginning=True, raw=False))
+            stopped = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({outcomes, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            if not outcomes.done():  # stopped during the demo
+                outcomes.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await outcomes
+                return 0
+            seen = outcomes.result()
             clean = int(app.metrics.registry.get_sample_value(
                 "qingliu_published_total", {"topic": settings.topic_clean, "kind": "clean"}) or 0)
             print(f"\ndemo    {seen}/{count} outcomes ({clean} clean events, "
                   f"{seen - clean} dead letters)", file=sys.stderr)
-            return 0 if seen == count else 1
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        print("worker  running; `qingliu produce FILE.jsonl` and `qingliu tail` in another shell "
-              f"with QINGLIU_BROKER={settings.broker}; Ctrl-C stops", file=sys.stderr)
-        await stop.wait()
-        return 0
+            status = 0 if seen == count else 1
+            if once:
+                return status
+        # Keep the broker, the worker and the review page up; print later outcomes as they come.
+        later = asyncio.ensure_future(tail_topics(
+            settings, [settings.topic_clean, settings.topic_dlq], max_messages=None,
+            idle_timeout=None, from_beginning=False, raw=False))
+        _print_running(settings, demo)
+        try:
+            await stop.wait()
+        finally:
+            later.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await later
+        return status
     finally:
         await app.stop()
 
@@ -400,6 +458,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from service.broker import free_port
     from service.logs import configure
 
+    if args.once and not args.demo:
+        raise UsageError("--once goes with --demo (qingliu dev --demo --once)")
     base = _settings(args)
     if args.web_port is None and "QINGLIU_WEB_PORT" not in os.environ:
         base = base.replace(web_port=free_port())
@@ -408,7 +468,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     configure("warning" if args.log_level is None else base.log_level)
     with local_broker(args.dev_broker) as url:
         settings = base.replace(broker=url)
-        return asyncio.run(_dev(settings, args.demo, args.idle_timeout))
+        return asyncio.run(_dev(settings, args.demo, args.idle_timeout, args.once))
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,10 +551,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dev", help="local broker + topics + worker in one process",
                        description="Start a local broker (embedded Tansu by default), create the "
-                       "topics and run the worker in this process.  --demo streams the shipped "
-                       "sample posts through it, prints the outcomes and exits.",
+                       "topics and run the worker in this process, until Ctrl-C.  --demo "
+                       "streams the shipped sample posts through it and prints the outcomes, "
+                       "then keeps everything running (the review page, `qingliu rules add`, "
+                       "`qingliu produce` from another shell); --demo --once exits instead.",
                        formatter_class=fmt)
-    p.add_argument("--demo", action="store_true", help="stream sample posts, show outcomes, exit")
+    p.add_argument("--demo", action="store_true",
+                   help="stream sample posts and show their outcomes, then keep running")
+    p.add_argument("--once", action="store_true",
+                   help="with --demo: exit after the demo's outcomes (status 1 if some are "
+                   "missing), for scripts")
     p.add_argument("--broker", dest="dev_broker", default="embedded", metavar="KIND",
                    type=broker_kind,
                    help="embedded (Tansu, default), kafka (local Apache Kafka via "

@@ -43,7 +43,11 @@ def attach(app: Any, settings: Any, capacity: int = 500) -> Feed | None:
     feed it every outcome the worker publishes (``app.on_published``); else do nothing.
 
     Call it after the app exists and before its web server starts.  Returns the feed (or None).
+    The review token, when set, is masked in every log line from here on (even with the page off).
     """
+    from service.logs import add_secret
+
+    add_secret(getattr(settings, "review_token", "") or "")
     if not getattr(settings, "review", False):
         return None
     feed = Feed(capacity)

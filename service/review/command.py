@@ -98,8 +98,10 @@ class ReviewServer:
         """Serve the page, then start consuming (the page works while the broker is away)."""
         from aiohttp import web
 
+        from service.logs import add_secret
         from service.review.web import create_web_app
 
+        add_secret(self.settings.review_token)  # never logged, also when started by a library
         self._runner = web.AppRunner(create_web_app(self.feed, self.settings.review_token),
                                      access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
@@ -140,6 +142,8 @@ class ReviewServer:
     async def _consume_once(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
+        from service.worker.compat import refresh_metadata
+
         settings = self.settings
         kinds = {settings.topic_clean: "clean", settings.topic_dlq: "dlq"}
         consumer = AIOKafkaConsumer(
@@ -162,7 +166,7 @@ class ReviewServer:
                     break
                 await asyncio.sleep(METADATA_RETRY_S)
                 with contextlib.suppress(Exception):
-                    await consumer._client.force_metadata_update()
+                    await refresh_metadata(consumer)
             consumer.assign(partitions)
             begin = await consumer.beginning_offsets(partitions)
             end = await consumer.end_offsets(partitions)

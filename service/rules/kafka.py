@@ -34,13 +34,15 @@ async def open_consumer(settings: Settings) -> Any:
     """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from service.worker.compat import fetch_all_metadata
+
     kafka = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap, group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest", fetch_max_wait_ms=FETCH_WAIT_MS, **settings.kafka_auth(),
     )
     await kafka.start()
     try:
-        cluster = await kafka._client.fetch_all_metadata()
+        cluster = await fetch_all_metadata(kafka)
         partitions = cluster.partitions_for_topic(settings.topic_rules)
         if not partitions:
             raise RulesTopicMissing(f"topic {settings.topic_rules} does not exist; create it "

@@ -65,3 +65,14 @@ def test_a_page_reachable_from_elsewhere_without_a_token_is_warned_about(
     with caplog.at_level(logging.WARNING, logger="service.review"):
         attach(fake_worker(), Settings(review=True, review_token=token, web_host=host))
     assert any("without a token" in r.getMessage() for r in caplog.records) is warned
+
+
+@pytest.mark.parametrize("review", [True, False])
+def test_the_review_token_is_masked_in_logs_once_attached(review: bool) -> None:
+    from service.logs import redact
+
+    token = f"zq7-review-{'on' if review else 'off'}-5f1c9a77e2"
+    line = f"page opened with {token}"
+    assert redact(line) == line  # not a secret yet
+    attach(fake_worker(), Settings(review=review, review_token=token))
+    assert token not in redact(line) and token not in redact(token)

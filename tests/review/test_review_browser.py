@@ -57,10 +57,13 @@ async def test_page_renders_edits_and_hostile_posts_as_text() -> None:
 
             # Filters: only spun posts, then everything again.
             await page.evaluate("document.querySelector('#legend button[data-kind=spun]').click()")
+            # (a post whose spun text was detected but not repaired has the badge, not a mark)
             visible = await page.evaluate(
                 "Array.from(document.querySelectorAll('article.card:not([hidden])'))"
-                ".map((c) => c.querySelectorAll('mark.k-spun').length > 0)")
-            assert visible and all(visible)
+                ".map((c) => [c.querySelectorAll('mark.k-spun').length,"
+                " c.querySelectorAll('.badge.kind.k-spun').length])")
+            assert visible and all(badges > 0 for _, badges in visible)
+            assert sum(marks > 0 for marks, _ in visible) >= 4, visible
 
             # Pause: new outcomes wait until resumed.
             cards = "document.querySelectorAll('article.card').length"
@@ -82,3 +85,33 @@ async def test_page_renders_edits_and_hostile_posts_as_text() -> None:
             chromium.assert_rendered(polled, page)
     finally:
         await runner.cleanup()
+
+
+async def test_each_card_names_the_rules_version_it_was_repaired_under() -> None:
+    from service.rules import RuleSet, make_rule
+
+    protect = RuleSet.of([make_rule("protect", phrase="效劳")])
+    raw = '{"id": "%s", "text": "我们正在进步效劳水平"}'
+    feed = Feed()
+    for pid, rules in (("without", None), ("with", protect)):
+        outcome = process_message((raw % pid).encode(), rules=rules or RuleSet.of([]))
+        feed.publish(outcome.kind, outcome.value_bytes())
+    runner = web.AppRunner(create_web_app(feed), shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with chromium.chromium_page(BINARY) as page:
+            await page.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/review")
+            await page.wait_for("document.querySelectorAll('article.card').length === 2")
+            cards = await page.evaluate(
+                "Array.from(document.querySelectorAll('article.card')).map((c) => ["
+                "c.querySelector('.pid').textContent, c.dataset.rules,"
+                " Array.from(c.querySelectorAll('.badge.rules')).map((b) => b.textContent),"
+                " Array.from(c.querySelectorAll('pre.repaired mark')).map((m) => m.textContent)])")
+            assert page.errors == []
+    finally:
+        await runner.cleanup()
+    shown = {pid: (rules, badges, marks) for pid, rules, badges, marks in cards}
+    assert shown["without"][:2] == ("none", [])  # no badge without rules
+    assert shown["with"][:2] == (protect.version, [f"rules {protect.version}"])
+    assert "服务" in shown["without"][2] and "服务" not in shown["with"][2]

@@ -180,7 +180,7 @@ def test_topics_produce_tail(broker, tmp_path):
 
 @pytest.mark.integration
 def test_dev_demo_streams_the_samples():
-    result = run("dev", "--demo", "--idle-timeout", "60", timeout=180)
+    result = run("dev", "--demo", "--once", "--idle-timeout", "60", timeout=180)
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     out = result.stdout.decode()
     from service.samples import demo_posts

@@ -17,8 +17,7 @@ ALLOWED_FILES = {SERVICE / "worker" / "compat.py"}
 LIBRARIES = {"faust", "aiokafka", "mode", "prometheus_client"}
 #: (path relative to service/, attribute) being moved behind compat.py by their owners.
 #: They can call service.worker.compat.refresh_metadata / fetch_all_metadata(consumer) instead.
-KNOWN_OFFENDERS: set[tuple[str, str]] = {("review/command.py", "_client"),
-                                         ("rules/kafka.py", "_client")}
+KNOWN_OFFENDERS: set[tuple[str, str]] = set()
 
 
 def _imported_modules(tree: ast.AST) -> dict[str, str]:

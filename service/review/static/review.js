@@ -174,6 +174,12 @@
     return match ? match[1] : "";
   }
 
+  // The operator rules version the event was repaired under (processor.rules), or "".
+  function rulesOf(event) {
+    const processor = event.processor && typeof event.processor === "object" ? event.processor : {};
+    return typeof processor.rules === "string" ? processor.rules : "";
+  }
+
   function cleanCard(event) {
     const corruption = event.corruption && typeof event.corruption === "object" ? event.corruption : {};
     const tags = event.tags && typeof event.tags === "object" ? event.tags : {};
@@ -200,6 +206,12 @@
       head.appendChild(badge("place", "◎ " + placeLabel(place),
         place && typeof place === "object" ? [place.province, place.city, place.county, place.adcode].filter(Boolean).join(" · ") : ""));
     }
+    const rules = rulesOf(event);
+    if (rules && rules !== "none") {
+      head.appendChild(badge("rules", "rules " + rules, "repaired under operator rules version " + rules
+        + " (processor.rules; qingliu rules list)"));
+    }
+    if (rules) card.dataset.rules = rules;
     head.appendChild(el("span", "time", timeOf(event)));
     card.appendChild(head);
 
