@@ -354,7 +354,7 @@ def demo_posts() -> list[bytes]:
 
 
 #: A word the demo's spun engine changes (demo-09: 效劳 → 服务), for the hint on operator rules.
-DEMO_PROTECT = "效劳"
+DEMO_PROTECT, DEMO_REPAIRED = "效劳", "服务"
 
 
 def _env_prefix(settings: config.Settings) -> str:
@@ -379,12 +379,11 @@ def _print_running(settings: config.Settings, demo: bool) -> None:
               + "  (open it in a browser: each repair highlighted by kind)", file=sys.stderr)
     print(f"broker  {settings.broker}", file=sys.stderr)
     print(f"rules   {env} qingliu rules add --protect {DEMO_PROTECT} --why \"not spun\"  "
-          "(later posts keep the word; `qingliu rules list`, `qingliu rules remove ID`)",
-          file=sys.stderr)
-    print(f"posts   {env} qingliu produce FILE.jsonl  (or - for stdin; "
-          "{demo}outcomes appear here and on the page)".format(
-              demo="e.g. the demo's service/data/samples/demo-posts.jsonl with new ids; "
-              if demo else ""), file=sys.stderr)
+          f"(later posts keep {DEMO_PROTECT}"
+          + (f", which demo-09 had repaired as {DEMO_REPAIRED}" if demo else "")
+          + "; `qingliu rules list`, `qingliu rules remove ID`)", file=sys.stderr)
+    print(f"posts   {env} qingliu produce FILE.jsonl  (one JSON post per line, - for stdin; "
+          "their outcomes appear here and on the page)", file=sys.stderr)
     print("running Ctrl-C to stop", file=sys.stderr)
 
 
