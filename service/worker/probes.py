@@ -42,8 +42,9 @@ DEAD_LETTER_SLACK = EVENT_BYTES_SLACK  # envelope, error message and key of a de
 # worker's own transactional ids (``<group id>-<group>-<partition>``).
 PREFLIGHT_SUFFIX = "-preflight"
 # Kafka error codes an InitProducerId may answer while the coordinator is getting ready.
-_RETRIABLE_TXN_ERRORS = {7, 14, 15, 16}  # request timed out, load in progress, not available,
-#                                          not coordinator
+# request timed out, load in progress, coordinator not available or moved, and concurrent
+# transactions (another worker of the group is starting or a killed one's state is being aborted)
+_RETRIABLE_TXN_ERRORS = {7, 14, 15, 16, 51}
 
 
 class StartupError(QingliuError):

@@ -267,3 +267,47 @@ def test_worker_web_port_zero_serves_on_the_port_it_logs(tansu, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(30)
+
+
+class _TxnClient:
+    """Answers InitProducerId with the next code of ``codes`` (no broker)."""
+
+    codes: list[int] = []
+
+    def __init__(self, **kwargs) -> None:
+        pass
+
+    async def bootstrap(self) -> None:
+        pass
+
+    async def coordinator_lookup(self, kind: int, key: str) -> int:
+        return 0
+
+    async def send(self, node: int, request):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(error_code=self.codes.pop(0))
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("codes, refused", [
+    ([51, 51, 0], False),  # concurrent transactions while other workers start: wait, then go
+    ([53], True),  # transactional-id authorization failed: a one-line refusal
+    ([-1], True),  # a broker without transactions
+])
+async def test_the_transactions_probe_waits_out_concurrent_starts(monkeypatch, codes, refused):
+    import aiokafka.client
+
+    from service.worker.probes import StartupError, check_transactions
+
+    monkeypatch.setattr(aiokafka.client, "AIOKafkaClient", _TxnClient)
+    monkeypatch.setattr(_TxnClient, "codes", list(codes))
+    settings = Settings(processing_guarantee="exactly_once")
+    if refused:
+        with pytest.raises(StartupError, match="exactly_once"):
+            await check_transactions(settings, timeout=10)
+    else:
+        await check_transactions(settings, timeout=10)
+        assert _TxnClient.codes == []
