@@ -53,7 +53,8 @@ def fresh_settings(broker: EmbeddedBroker, tmp_path: Any, **changes: Any) -> Set
     run = uuid.uuid4().hex[:10]
     base = Settings(
         broker=broker.url, topic_raw=f"t{run}.raw", topic_clean=f"t{run}.clean",
-        topic_dlq=f"t{run}.dlq", group_id=f"g{run}", web_port=free_port(),
+        topic_dlq=f"t{run}.dlq", topic_rules=f"t{run}.rules", group_id=f"g{run}",
+        web_port=free_port(),
         data_dir=str(tmp_path / f"faust-{run}"), partitions=4, log_level="warning",
         processes=0,  # the pipeline in the loop (tests patch it); child processes: test_stream_offload
     )
