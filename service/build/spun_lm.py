@@ -28,6 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from service.build import pip_download
 from service.spun.lm import MODEL_PATH, tokens
 
 DEFAULT_WEIGHTS = "news=1,reviews=1,tech=1"
@@ -38,19 +39,7 @@ KENLM = ("kenlm", "0.3.0")
 def build_kenlm(work: Path) -> Path:
     """Compile ``lmplz`` and ``build_binary`` from the kenlm sdist; return the bin directory."""
     name, version = KENLM
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            f"{name}=={version}",
-            "-d",
-            str(work),
-        ],
-        check=True,
-    )
+    pip_download(name, version, work)
     subprocess.run(["tar", "xzf", f"{name}-{version}.tar.gz"], cwd=work, check=True)
     src, build = work / f"{name}-{version}", work / "kenlm-build"
     subprocess.run(

