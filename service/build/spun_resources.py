@@ -211,7 +211,7 @@ def vector_neighbours(wheel: Path, known: set[str]) -> dict[str, list[str]]:
         import numpy as np
     except ImportError as exc:  # build-time only dependency
         raise SystemExit(
-            "the vector neighbours need numpy at build time: pip install numpy"
+            "the vector neighbours need numpy at build time: pip install -e '.[build]'"
         ) from exc
 
     with zipfile.ZipFile(wheel) as z:
