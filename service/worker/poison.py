@@ -19,7 +19,7 @@ from service.offload import Result
 from service.pipeline import Origin, dead_letter
 
 CUT_BYTES = 256 << 10  # raw bytes kept in a cut dead letter (base64 ~350 KB: fits any broker)
-Verdict = Literal["too_large", "refused", "transient"]
+Verdict = Literal["too_large", "refused", "transient", "fenced"]
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -36,6 +36,8 @@ def classify(exc: BaseException) -> Verdict:
     from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 
     cause = root_cause(exc)
+    if _fenced(cause):
+        return "fenced"
     if isinstance(cause, MessageSizeTooLargeError | RecordTooLargeError):
         return "too_large"
     if isinstance(cause, TypeError | ValueError | UnicodeError):
@@ -43,6 +45,18 @@ def classify(exc: BaseException) -> Verdict:
     if isinstance(cause, KafkaError) and not cause.retriable and _record_specific(cause):
         return "refused"
     return "transient"
+
+
+def _fenced(exc: BaseException) -> bool:
+    """exactly_once: the transaction's producer was fenced (another worker now owns its input
+    partition) or its transaction is gone.  Nothing may be published for it any more: whatever
+    is retried would go into a new transaction that fences the partition's new owner in turn."""
+    from aiokafka import errors
+
+    if isinstance(exc, errors.ProducerFenced | errors.InvalidProducerEpoch
+                  | errors.TransactionCoordinatorFenced):
+        return True
+    return isinstance(exc, errors.IllegalOperation) and "transaction" in str(exc).lower()
 
 
 def _record_specific(exc: BaseException) -> bool:

@@ -150,8 +150,8 @@ class OutcomePublisher:
         again: list[int] = []
         for tid, indexes in by_transaction.items():
             found = compat.transaction_producer(self.app, tid)
-            if found is None:
-                again.extend(indexes)
+            if found is None:  # no open transaction: revoked, unless we still own the partition
+                again.extend(i for i in indexes if self.owns(items[i].origin))
                 continue
             kafka, lock = found
             try:
@@ -159,6 +159,9 @@ class OutcomePublisher:
                     deliveries = await send_many(kafka, [self._record(items[i]) for i in indexes])
             except Exception as exc:
                 self.metrics.publish_errors.inc()
+                if poison.classify(exc) == "fenced":
+                    self._drop_fenced(tid, len(indexes), exc)
+                    continue
                 log.warning("transaction %s refused a batch of %d (%r); publishing one by one",
                             tid, len(indexes), exc)
                 again.extend(indexes)
@@ -167,6 +170,10 @@ class OutcomePublisher:
                 future = delivery.future
                 failed = (future is not None and future.done()
                           and (future.cancelled() or future.exception() is not None))
+                if failed and not future.cancelled() and (
+                        poison.classify(future.exception()) == "fenced"):
+                    self._drop_fenced(tid, len(delivery.indexes), future.exception())
+                    continue
                 for j in delivery.indexes:
                     if failed:
                         again.append(indexes[j])
@@ -174,6 +181,12 @@ class OutcomePublisher:
                         self._account(items[indexes[j]])
         for index in sorted(again):
             await self.publish_one(items[index], confirm=False)
+
+    def _drop_fenced(self, tid: str, count: int, exc: BaseException) -> None:
+        """Leave ``count`` outcomes of a fenced transaction unpublished and unacknowledged: the
+        transaction is aborted and the partition's new owner processes the messages again."""
+        log.warning("transaction %s was fenced (%s): %d outcomes left to the partition's new "
+                    "owner", tid, poison.describe(exc), count)
 
     async def _send(self, item: Item, confirm: bool) -> None:
         topic, key, value = self._record(item)
@@ -208,6 +221,9 @@ class OutcomePublisher:
                                 where, exc)
                     return False
                 verdict = poison.classify(exc)
+                if verdict == "fenced":  # exactly_once: its transaction belongs to another worker
+                    log.warning("not publishing %s: %s", where, poison.describe(exc))
+                    return False
                 clean = item.result.kind == "clean"
                 if clean and (verdict != "transient" or attempt >= len(RETRY_S)):
                     code = "outcome_too_large" if verdict == "too_large" else "publish_refused"

@@ -152,3 +152,54 @@ async def test_a_published_clean_event_counts_its_edits_by_kind():
         Item(Origin("posts.raw", 0, 1), b"raw", b"k", result), confirm=True)
     assert metrics.value("qingliu_edits_by_kind_total", {"kind": "fullwidth"}) == 1
     assert metrics.value("qingliu_edits_by_kind_total", {"kind": "spun"}) == 0
+
+
+def fenced() -> Exception:
+    from aiokafka.errors import ProducerFenced
+
+    try:
+        raise ProducerSendError("Error while sending") from ProducerFenced()
+    except ProducerSendError as exc:
+        return exc
+
+
+def test_a_fenced_producer_is_classified_as_fenced_not_transient():
+    from aiokafka.errors import IllegalOperation
+
+    from service.worker import poison
+
+    assert poison.classify(fenced()) == "fenced"
+    assert poison.classify(IllegalOperation("Can't send messages while not in transaction")) \
+        == "fenced"
+    assert poison.classify(KafkaConnectionError()) == "transient"
+
+
+async def test_a_fenced_transaction_publishes_nothing_more(monkeypatch):
+    """exactly_once: a batch refused because another worker took the partition over is left
+    unpublished (and so unacknowledged), never re-sent one by one: a re-send would open a new
+    transaction for the same id, fence the new owner and commit the batch twice."""
+    from types import SimpleNamespace
+
+    publisher, producer, metrics = make(lambda topic, value: None)
+    publisher.app.in_transaction = True
+    publisher.app.assignor = SimpleNamespace(group_for_topic=lambda topic: 0)
+    publisher.app.conf = SimpleNamespace(id="g")
+
+    async def refused(kafka, records):
+        raise fenced()
+
+    monkeypatch.setattr(publish, "send_many", refused)
+    monkeypatch.setattr(publish.compat, "transaction_producer",
+                        lambda app, tid: (object(), asyncio.Lock()))
+    work = [item(), item()]
+    await publisher.publish_transactional(work)
+    assert not any(w.published for w in work)
+    assert producer.sent == []  # nothing re-sent outside the fenced transaction
+    assert metrics.value("qingliu_dead_lettered_total", {"code": "publish_refused"}) == 0
+
+
+async def test_publish_one_gives_up_on_a_fenced_transaction():
+    publisher, producer, _metrics = make(lambda topic, value: fenced())
+    work = item()
+    assert await publisher.publish_one(work, confirm=True) is False
+    assert not work.published and work.result.kind == "clean"
