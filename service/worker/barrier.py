@@ -31,6 +31,7 @@ class CommitBarrier:
         self._lock = asyncio.Lock()
         self._epoch = 0
         self._closed = False
+        self._rebalancing = False
         self.drain_timeout = drain_timeout
 
     @property
@@ -57,7 +58,7 @@ class CommitBarrier:
         """
         while not self._open.is_set() and not self._closed:
             await self._open.wait()
-        if self._closed or (epoch is not None and epoch < self._epoch):
+        if self._closed or self._rebalancing or (epoch is not None and epoch < self._epoch):
             yield False
             return
         self._active += 1
@@ -97,6 +98,26 @@ class CommitBarrier:
                 yield
             finally:
                 self._open.set()
+
+    @property
+    def rebalancing(self) -> bool:
+        """Between a revocation's commit and the next assignment: nothing is published."""
+        return self._rebalancing
+
+    def begin_rebalance(self) -> None:
+        """Partitions are being revoked (call once their offsets are committed).
+
+        Until :meth:`end_rebalance`, nothing is published: a batch read in this window was
+        fetched before the revocation, and if the same partitions come back they are read
+        again from the committed offset, so publishing it would duplicate its outcomes (into
+        the transaction that stays open, under exactly_once).
+        """
+        self._rebalancing = True
+
+    def end_rebalance(self) -> None:
+        """Partitions are assigned: what was read before is stale (a new epoch begins)."""
+        self._epoch += 1
+        self._rebalancing = False
 
     async def close(self, timeout: float | None = None) -> bool:
         """Stop publishing for good and wait for the batches being published (stopping)."""

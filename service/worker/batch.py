@@ -126,7 +126,7 @@ class BatchProcessor:
                 await asyncio.wait(list(self._in_flight), timeout=STOP_DRAIN_S)
 
     async def _start(self, batch: list[Any], epoch: int) -> None:
-        if epoch != self.barrier.epoch or self.barrier.closed:
+        if epoch != self.barrier.epoch or self.barrier.closed or self.barrier.rebalancing:
             return  # read before a revocation (read again by the owner) or stopping
         self.metrics.consumed.inc(len(batch))
         self.metrics.batch_size.observe(len(batch))

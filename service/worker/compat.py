@@ -220,11 +220,14 @@ class Consumer(faust_aiokafka.Consumer):
                     await self._commit_acked(None, True)
                 except Exception:
                     log.exception("commit before revoking %d partitions failed", len(revoked))
+                app.commit_barrier.begin_rebalance()  # publish nothing until the assignment
         app.offsets.reset(revoked)
         await super().on_partitions_revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: set[Any], generation_id: int = 0) -> None:
-        """Every assigned partition is read again from its committed offset: forget its offsets."""
+        """Every assigned partition is read again from its committed offset: forget its offsets
+        and what was read before (a batch read since the revocation is stale)."""
+        self.app.commit_barrier.end_rebalance()
         self.app.offsets.reset(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
 

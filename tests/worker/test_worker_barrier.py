@@ -109,3 +109,19 @@ async def test_publishers_waiting_on_a_commit_see_the_close():
         await barrier.close(timeout=1)
     await waiting
     assert outcome == [False]
+
+
+async def test_nothing_is_published_between_a_revocation_and_the_next_assignment():
+    """A batch read after the revocation's commit was fetched before it: if the same partitions
+    come back they are read again from the committed offset, so it must not be published."""
+    barrier = CommitBarrier(drain_timeout=1.0)
+    async with barrier.committing(revoking=True):
+        barrier.begin_rebalance()
+    read_in = barrier.epoch  # what the agent sees while the group rebalances
+    async with barrier.publishing(read_in) as current:
+        assert current is False
+    barrier.end_rebalance()
+    async with barrier.publishing(read_in) as current:
+        assert current is False  # still stale after the assignment
+    async with barrier.publishing(barrier.epoch) as current:
+        assert current is True
