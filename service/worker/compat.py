@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from importlib import metadata
 from typing import Any
@@ -32,6 +33,7 @@ DRAIN_YIELD_EVERY = 500  # records handed to the agent between trips through the
 #: at_least_once: commit as soon as this many more offsets are committable (a deep backlog
 #: otherwise leaves a second's worth of messages to repeat after a kill -9)
 COMMIT_EVERY = 200
+FENCED_CRASH_AFTER_S = 60.0  # exactly_once: a commit fenced this long without a revocation
 ROOM_POLL_S = 0.005  # a full agent queue is polled for room (no task per record meanwhile)
 REVOKE_DRAIN_S = 4.0  # at_least_once: batches being published may finish before a revocation
 
@@ -135,8 +137,24 @@ class Consumer(faust_aiokafka.Consumer):
             return False
         # Faust's private commit: flushes the producer (at_least_once) or commits the
         # transactions (exactly_once), then records the offsets as committed.
-        did_commit = await self._commit_offsets(offsets,
-                                                start_new_transaction=start_new_transaction)
+        try:
+            did_commit = await self._commit_offsets(
+                offsets, start_new_transaction=start_new_transaction)
+        except Exception as exc:
+            if not _fenced_commit(exc):
+                raise
+            # exactly_once: another worker took these partitions over (the group rebalanced and
+            # this worker has not heard yet) and fenced their transactions, which the broker
+            # aborts.  Their offsets are the new owner's to commit; the revocation follows.  A
+            # worker still fenced long after that is stuck: crash, so that it is restarted.
+            now = time.monotonic()
+            self._fenced_since = getattr(self, "_fenced_since", None) or now
+            if now - self._fenced_since > FENCED_CRASH_AFTER_S:
+                raise
+            log.warning("commit refused, the transaction was fenced (%r): leaving %d offsets "
+                        "to the partitions' new owner", exc, len(offsets))
+            return False
+        self._fenced_since = None
         return bool(did_commit)
 
     async def _drain_messages(self, fetcher: Any) -> None:
@@ -230,6 +248,17 @@ class Consumer(faust_aiokafka.Consumer):
         self.app.commit_barrier.end_rebalance()
         self.app.offsets.reset(assigned)
         await super().on_partitions_assigned(assigned, generation_id)
+
+
+def _fenced_commit(exc: BaseException) -> bool:
+    """A transaction commit refused because another producer took the transactional id over."""
+    from aiokafka import errors
+
+    while exc.__cause__ is not None and exc.__cause__ is not exc:
+        exc = exc.__cause__
+    if isinstance(exc, errors.ProducerFenced | errors.InvalidProducerEpoch):
+        return True
+    return isinstance(exc, errors.IllegalOperation) and "transaction" in str(exc).lower()
 
 
 class Transport(faust_aiokafka.Transport):

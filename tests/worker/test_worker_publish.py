@@ -203,3 +203,14 @@ async def test_publish_one_gives_up_on_a_fenced_transaction():
     work = item()
     assert await publisher.publish_one(work, confirm=True) is False
     assert not work.published and work.result.kind == "clean"
+
+
+def test_a_fenced_transaction_commit_is_recognised():
+    from aiokafka.errors import IllegalOperation, KafkaConnectionError, ProducerFenced
+
+    from service.worker.compat import _fenced_commit
+
+    assert _fenced_commit(IllegalOperation("Not in the middle of a transaction"))
+    assert _fenced_commit(fenced()) and _fenced_commit(ProducerFenced())
+    assert not _fenced_commit(KafkaConnectionError())
+    assert not _fenced_commit(IllegalOperation("something else"))
