@@ -193,6 +193,7 @@ def test_dev_demo_streams_the_samples():
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # over 30 s on a loaded 2-core machine
 def test_bench_stream_smoke(capsys):
     assert cli.main(["bench", "stream", "--posts", "60", "--latency-posts", "20",
                      "--processes", "auto", "--rounds", "2", "--rate", "50",
