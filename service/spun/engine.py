@@ -10,7 +10,7 @@
      original ``log(1 − R)`` (repeats with diminishing weight, at most ``KEEP_CAP`` plus
      ``KEEP_CAP_PER_CHAR`` per character: real spinners use other tables).  A form almost never
      seen in clean text (标的目的, 经由过程, 可以或许) counts ``RARE_LLR`` and decides a post on its
-     own; a real word the table lists (鞭策, 周全) at most ``WORD_SITE_LLR``; ordinary clean words
+     own (a post shorter than ``SHORT_POST`` needs a clear spinner besides, see 5.); a real word the table lists (鞭策, 周全) at most ``WORD_SITE_LLR``; ordinary clean words
      (天, 那, 正在) at most ``COMMON_TOTAL`` together.
    - two readings of the lexical evidence, the better one counts: spun with *this* lexicon's
      table (surviving originals count in full), or with another table (real-word forms count
@@ -41,6 +41,13 @@
    is a real word (支出, 失业, 无效) are undone only in posts judged spun with p ≥ ``ANTONYM_PI``
    (their line with p ≥ ``ANTONYM_LINE_PI``) and when the LM alone prefers the original by
    ``ANTONYM_LM_MARGIN``; dictionary-neighbour repairs need ``GENERIC_LM_MARGIN``.
+5. Short posts: one telltale form may be the author's own words (讯断; 一样 + 平常 in
+   和昨天一样平常), and a rarer synonym or two (保举, 手艺) is ordinary writing.  A post shorter
+   than ``SHORT_POST`` is restored only when clearly spun (:meth:`Engine.clearly_spun`): two
+   distinct spun forms, one of them no real word (neither a dictionary word nor seen in web text);
+   or far more non-word fragments than clean text has; or ``SHORT_FLUENT_SITES`` separate sites
+   that the LM would much rather read restored.  Otherwise its probability is scaled below
+   ``PI_DECODE``.
 """
 
 from __future__ import annotations
@@ -153,12 +160,34 @@ FRAGMENT_RATE = 0.05
 FRAGMENT_Z = 3.0
 FRAGMENT_SCALE = 2.0
 FRAGMENT_HIGH = 8.0
+# A post shorter than SHORT_POST characters is restored only when clearly spun: at least
+# SHORT_ARTIFACTS distinct spun forms, one of them no real word; otherwise its probability is
+# scaled by SHORT_SCALE (below PI_DECODE, ranks kept).
+SHORT_POST = 40
+SHORT_ARTIFACTS = 2
+SHORT_SCALE = 0.49
+SHORT_FRAGMENT_Z = 4.0
+# … or at least SHORT_FLUENT_SITES separate sites whose restoration the LM prefers by
+# SHORT_FLUENT_GAIN (log10) or more.
+SHORT_FLUENT_SITES = 3
+SHORT_FLUENT_GAIN = 1.0
 
 
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
 _FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
 _READINGS = "\x00readings"  # … and of each line's lexical readings
 _SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
+
+
+def _real_word(form: str) -> bool:
+    """Whether ``form`` is a dictionary word or a word seen in web text."""
+    try:
+        from service.spun import resources
+
+        dictionary, web = resources.word_freqs(form)
+    except (ImportError, OSError, ValueError):
+        return False
+    return dictionary > resources.UNSEEN or web > resources.UNSEEN
 
 
 def _sigmoid(x: float) -> float:
@@ -304,6 +333,14 @@ class Engine:
         self.forward_originals = originals
         self.evidence_weight = {key: w for key, w in weight.items() if w}
         self.word_forms = frozenset(word_forms)
+        # Forms that are telltale artifacts in a short post: positive evidence and no real word
+        # (not a dictionary word, never seen in web text).  Real words (保举, 手艺, 此中 …) are
+        # artifacts too, but cannot make a short post spun without one of these.
+        self.nonword_forms = frozenset(
+            key
+            for key, w in weight.items()
+            if w > 0.0 and key not in word_forms and not _real_word(key)
+        )
         self.site_cands = {
             key: [(c, (key, c.original), c.original in originals) for c in cands]
             for key, cands in self.cands.items()
@@ -993,6 +1030,63 @@ class Engine:
         bounded share of the rest of the post's evidence.
         """
         cache = {} if cache is None else cache
+        pi, spans, counts = self._assess(text, cache)
+        if spans and len(text) < SHORT_POST and not self.clearly_spun(text, cache):
+            # A short post with one telltale form, or only real words, is not clearly spun:
+            # the form may be the author's own word (讯断, 保举, 一样平常 in 和昨天一样平常).
+            return SHORT_SCALE * pi, [], counts
+        return pi, spans, counts
+
+    def clearly_spun(self, text: str, cache: dict | None = None) -> bool:
+        """At least ``SHORT_ARTIFACTS`` distinct spun forms, one of them no real word, or
+        non-word fragments ``SHORT_FRAGMENT_Z`` standard deviations above clean text's rate."""
+        seen: set[str] = set()
+        for line in text.split("\n"):
+            seen.update(
+                key for key in self._readings(line, cache)[3] if key in self.evidence_weight
+            )
+        forms = [key for key in seen if self.evidence_weight[key] > 0.0]
+        nonword = self.nonword_forms
+        if len(forms) >= SHORT_ARTIFACTS and any(key in nonword for key in forms):
+            return True
+        # … or far more non-word fragments than clean text has (a spinner with another table)
+        if self.fragment_z(text, cache) >= SHORT_FRAGMENT_Z:
+            return True
+        # … or many places that the LM would much rather read restored (real-word forms of a
+        # table applied throughout: 枢纽, 进步, 效劳, 鞭策, 正在于 in one sentence)
+        return self._fluent_sites(text, {} if cache is None else cache) >= SHORT_FLUENT_SITES
+
+    def _fluent_sites(self, text: str, cache: dict) -> int:
+        """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""
+        norm = lm.normalize_char(text)
+        score = self.model.score
+        count = 0
+        last = -1
+        for start, end, key in self.find_sites(text):
+            if start < last:
+                continue
+            left = norm[max(0, start - CTX) : start]
+            right = norm[end : end + CTX]
+            window = left + norm[start:end] + right
+            keep = cache.get(window)
+            if keep is None:
+                keep = cache[window] = score(" ".join(window), False, False)
+            for cand in self.cands[key]:
+                if cand.guarded:
+                    continue
+                window = left + cand.norm + right
+                value = cache.get(window)
+                if value is None:
+                    value = cache[window] = score(" ".join(window), False, False)
+                if value - keep >= SHORT_FLUENT_GAIN:
+                    count += 1
+                    last = end
+                    break
+        return count
+
+    def _assess(
+        self, text: str, cache: dict
+    ) -> tuple[float, list[tuple[int, int, float]], dict[str, int]]:
         if "\n" not in text:
             evidence, counts = self.evidence(text, cache)
             pi = _sigmoid(PRIOR_LOGODDS + evidence)

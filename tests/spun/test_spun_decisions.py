@@ -109,14 +109,34 @@ SHORT_CLEAN = [
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # Forms never seen in clean text need no other evidence, even in a short post.
-        ("市政府明确了下一步的标的目的。", "市政府明确了下一步的方向。"),
+        # Two forms never seen in clean text decide a short post.
+        (
+            "市政府明确了下一步的标的目的，年夜家都很关注。",
+            "市政府明确了下一步的方向，大家都很关注。",
+        ),
         ("请经由过程设置装备摆设文件修正参数。", "请通过配置文件修改参数。"),
         ("这个功用可以或许晋升效力。", "这个功能能够提升效率。"),
     ],
 )
 def test_never_seen_forms_decide_a_short_post(text, expected):
     assert restore(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # One telltale form alone: in a short post it may be the author's own words
+        # (一样 + 平常), so a short post needs two artifacts, one of them no real word.
+        "市政府明确了下一步的标的目的。",
+        "她的打扮和大家一样平常。",
+        # Only real words (a rarer synonym each): no artifact that is not a real word.
+        "邻居保举的这家店手艺不错。",
+    ],
+)
+def test_one_telltale_form_or_only_real_words_leave_a_short_post_alone(text):
+    result = spun.fix(text)
+    assert result.edits == []
+    assert result.kinds == ()
 
 
 def test_unlisted_character_swap_is_repaired_in_a_clearly_spun_post():
