@@ -48,11 +48,20 @@ ROUNDS = {
         ("clean_short", "clean", None, "social", "clean_short", None, False),
         ("clean_long", "clean", None, "mixed", "clean_long", None, False),
     ],
+    "round4": [
+        ("news_newsflip", "spun", "newsflip_r4", "news", "news", 0.5, False),
+        ("tech_mtexpand", "spun", "mtexpand_r4", "tech", "tech", 0.8, False),
+        ("social_negation", "spun", "negation_r4", "social", "social", 0.6, False),
+        ("mixed_double", "spun", "newsflip_r4+mtexpand_r4", "mixed", "double", 0.5, False),
+        ("light_mixed", "spun", "newsflip_r4+negation_r4", "mixed", "light", 1.0, True),
+        ("clean_short", "clean", None, "social", "clean_short", None, False),
+        ("clean_long", "clean", None, "mixed", "clean_long", None, False),
+    ],
 }
 
 KNOWN_FORMS = "年夜 正在 开展 事情 对峙 不雅 周全 效劳 标的 或许 可以 大夫 小我 经过 设置 取得 去年 天地 下降 皆 步调 运转 默许 装置 保举 体系 法式 而后 复杂".split()
 
-MAX_OVERLAP = {"round2": 0.2, "round3": 0.1}  # share of a round's pairs that may occur in an earlier round
+MAX_OVERLAP = {"round2": 0.2, "round3": 0.1, "round4": 0.03}  # share of a round's pairs that may occur in an earlier round
 
 LENGTHS = {  # text file -> (min, max) characters per line
     "news": (60, 200), "tech": (60, 200), "social": (15, 120), "double": (30, 200),
