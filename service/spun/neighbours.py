@@ -3,8 +3,8 @@
 A spinner that swaps a character inside a word (增加 → 删加, 全面 → 周全) leaves a character pair
 that clean text almost never contains.  A Han character bigram the character LM has never seen
 is a *suspect*; its candidates swap one of its characters for a partner character (one that
-forms 2-character words with it, e.g. 增 for 删) so that the pair becomes a frequent dictionary
-word.  The decoder then weighs them by the LM in context against keeping the text, like any
+forms 2-character words with it, e.g. 增 for 删) or a single-character synonym (市 for 城, 新 for
+陈's mate 旧 …) so that the pair becomes a frequent dictionary word.  The decoder then weighs them by the LM in context against keeping the text, like any
 lexicon candidate (with a low prior and an LM margin).
 
 The partner and frequency tables come from :mod:`service.spun.resources`; without them (a build
@@ -68,8 +68,11 @@ class Neighbours:
         partners: Callable[[str], tuple[str, ...]],
         word_freq: Callable[[str], float],
         words: Container[str] | None = None,
+        synonyms: Callable[[str], tuple[str, ...]] | None = None,
     ) -> None:
         self.partners = partners
+        self.synonyms = synonyms
+        self._confusable: dict[str, tuple[str, ...]] = {}
         self.word_freq = word_freq
         self.words: Container[str] = words if words is not None else _Words(word_freq)
         self._memo: dict[str, tuple[str, ...]] = {}
@@ -177,6 +180,18 @@ class Neighbours:
             self._unseen[pair] = unseen
         return unseen
 
+    def confusable(self, ch: str) -> tuple[str, ...]:
+        """Characters a spinner may have replaced by ``ch``: its first ``PARTNERS`` partners, then
+        its single-character synonyms (a spinner swaps a character for a synonym or antonym)."""
+        found = self._confusable.get(ch)
+        if found is None:
+            merged = dict.fromkeys(self.partners(ch)[:PARTNERS])
+            if self.synonyms is not None:
+                merged.update(dict.fromkeys(self.synonyms(ch)))
+            merged.pop(ch, None)
+            found = self._confusable[ch] = tuple(merged)
+        return found
+
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its
         characters swapped for a partner so that the pair becomes a frequent dictionary word."""
@@ -187,10 +202,10 @@ class Neighbours:
         a, b = pair[0], pair[1]
         out: dict[str, None] = {}
         if freq(pair) < WRITTEN_FREQ:
-            for p in self.partners(a)[:PARTNERS]:
+            for p in self.confusable(a):
                 if freq(p + b) >= WORD_FREQ:
                     out[p + b] = None
-            for q in self.partners(b)[:PARTNERS]:
+            for q in self.confusable(b):
                 if freq(a + q) >= WORD_FREQ:
                     out[a + q] = None
         result = tuple(out)
@@ -213,8 +228,14 @@ def neighbours() -> Neighbours | None:
 
                     resources.char_partners("一")
                     resources.word_freq("一")
+                    resources.char_synonyms("一")
                     _instance.append(
-                        Neighbours(resources.char_partners, resources.word_freq, resources.words())
+                        Neighbours(
+                            resources.char_partners,
+                            resources.word_freq,
+                            resources.words(),
+                            resources.char_synonyms,
+                        )
                     )
                 except (ImportError, OSError, ValueError, AttributeError):
                     _instance.append(None)

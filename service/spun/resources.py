@@ -240,6 +240,12 @@ def cilin_synonyms(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
+def char_synonyms(ch: str) -> tuple[str, ...]:
+    """Single characters on a Cilin synonym line with the character ``ch`` (陈 → 旧, 老 …)."""
+    return tuple(w for w in cilin_synonyms(ch) if len(w) == 1)
+
+
 @lru_cache(maxsize=256)
 def _cilin_prefix(prefix: str) -> tuple[str, ...]:
     lines, _ = _cilin()

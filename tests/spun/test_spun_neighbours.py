@@ -40,3 +40,17 @@ def test_development_spinner_swaps_characters_inside_words_and_whole_words(tmp_p
     out = spin_with_table("收入增加了，问题解决了。", table, rate=1.0)
     assert "删加" in out and "成绩" in out
     assert spin_with_table("增加", table, rate=0.0) == "增加"
+
+
+def test_a_single_character_synonym_swap_that_makes_a_frequent_word_is_a_candidate():
+    """城 for 市 (a Cilin synonym, not a word-mate): 全城 is no dictionary word here, 全市 is."""
+    freq = {"全市": -3.8, "城市": -3.5}
+    synonyms = {"城": ("市",), "市": ("城",)}
+    gen = Neighbours(
+        lambda ch: (), lambda w: freq.get(w, -99.0), synonyms=lambda ch: synonyms.get(ch, ())
+    )
+    assert gen.confusable("城") == ("市",)
+    assert gen.candidates("全城") == ("全市",)
+    assert gen.candidates("城市") == ()  # a frequent word itself: left alone
+    plain = Neighbours(lambda ch: (), lambda w: freq.get(w, -99.0))
+    assert plain.candidates("全城") == ()  # without synonyms, no partner makes a word
