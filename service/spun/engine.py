@@ -22,6 +22,11 @@
      with thresholds and caps by how common the spun form is (one real word the LM would rather
      see replaced is no evidence); for text still undecided, also unseen pairs that a partner
      swap makes fluent.  Computed only where the lexical evidence leaves the verdict open.
+   - synonym fluency (:meth:`Engine.synonym_evidence`): in a still undecided line, the words with a
+     synonym at least ten times as frequent (``upgrades.tsv``) that the LM much prefers in
+     context, scored as a Poisson count against clean text's rate.  Any spinner swaps words for
+     rarer synonyms, so this needs no table; but it is evidence from real words, so restoring
+     a real-word form or a guess beyond the table needs the probability without it.
 3. Decoding: each line of the post is judged on its own evidence plus a bounded share of its
    neighbouring lines' (weights halving with distance; a line with no net evidence of its own
    borrows at most half as much), so an article's lines are judged together and mixed posts keep
@@ -160,6 +165,18 @@ FRAGMENT_RATE = 0.05
 FRAGMENT_Z = 3.0
 FRAGMENT_SCALE = 2.0
 FRAGMENT_HIGH = 8.0
+# Synonym fluency (words with a far more frequent synonym, service/data/spun/upgrades.tsv): a
+# spinner swaps words for rarer synonyms, and at SYN_SPUN_RATE sites per character (clean text:
+# SYN_CLEAN_RATE) the LM then prefers a synonym by SYN_GAIN (log10) or more.  Lines of at least
+# SYN_MIN_LEN characters whose evidence leaves the verdict open add the Poisson log-likelihood
+# ratio of their count of such sites, clipped to [0, SYN_CAP].
+SYN_CLEAN_RATE = 0.03
+SYN_SPUN_RATE = 0.065
+SYN_GAIN = 2.0
+SYN_CAP = 6.0
+SYN_MIN_LEN = 40
+SYN_TRIES = 3  # synonyms tried per word, most frequent first
+SYN_RATIO_LOG = 1.0  # log10: a synonym at least this much more frequent than the word
 # A post shorter than SHORT_POST characters is restored only when clearly spun: at least
 # SHORT_ARTIFACTS distinct spun forms, one of them no real word; otherwise its probability is
 # scaled by SHORT_SCALE (below PI_DECODE, ranks kept).
@@ -177,6 +194,7 @@ _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the L
 _FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
 _READINGS = "\x00readings"  # … and of each line's lexical readings
 _SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
+_SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 
 
 def _real_word(form: str) -> bool:
@@ -248,6 +266,8 @@ class Engine:
         self.model = lm.model()
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
+        self._upgrade_auto: ahocorasick.Automaton | bool | None = None
+        self._upgrades: dict[str, tuple[str, ...]] = {}
         self.cands: dict[str, list[Cand]] = {}
         for e in entries():
             if e.sources == ("thesaurus",):
@@ -384,7 +404,6 @@ class Engine:
             # Undecided text (or text with more fragments than clean text has, even if its
             # other evidence is weak): unseen character pairs that a partner swap repairs.
             if GENERIC_BAND <= odds < 0.0 and (odds >= GENERIC_OPEN or z > GENERIC_FRAGMENT_Z):
-                # Still undecided: unseen character pairs that a partner swap repairs.
                 fluent = min(
                     FLUENCY_CAP,
                     fluent
@@ -392,7 +411,92 @@ class Engine:
                         text, lm.normalize_char(text), {} if cache is None else cache
                     ),
                 )
+            # Still undecided: words whose far more frequent synonym the LM much prefers
+            # (remembered per line: restorations of real words and guesses beyond the table need
+            # evidence beyond it).
+            if len(text) >= SYN_MIN_LEN and FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS:
+                syn = self.synonym_evidence(text, {} if cache is None else cache)
+                if cache is not None:
+                    cache.setdefault(_SYNONYMS, {})[text] = syn
+                fluent += syn
         return lexical, fluent, counts
+
+    def synonym_evidence(self, text: str, cache: dict[str, float]) -> float:
+        """Log-odds from words whose far more frequent synonym the LM much prefers in context.
+
+        Sites are counted left to right without overlaps, each word once; the count is scored as a Poisson
+        variable with rate ``SYN_SPUN_RATE`` (spun) against ``SYN_CLEAN_RATE`` (clean) per
+        character, clipped to [0, ``SYN_CAP``].
+        """
+        auto = self._upgrade_automaton()
+        if auto is None:
+            return 0.0
+        found = sorted((end + 1 - length, end + 1, key) for end, (length, key) in auto.iter(text))
+        if not found:
+            return 0.0
+        norm = lm.normalize_char(text)
+        score = self.model.score
+        table = self._upgrades
+        per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
+        base = len(text) * (SYN_SPUN_RATE - SYN_CLEAN_RATE)
+        need = base / per_site  # sites needed for any evidence …
+        full = (base + SYN_CAP) / per_site  # … and for the cap
+        if len(found) <= need:
+            return 0.0
+        count = 0
+        last = -1
+        counted: set[str] = set()  # a repeated word is one piece of evidence
+        for i, (start, end, key) in enumerate(found):
+            if count >= full or count + len(found) - i <= need:
+                break  # the outcome is settled
+            if start < last or key in counted:
+                continue
+            left = norm[max(0, start - CTX) : start]
+            right = norm[end : end + CTX]
+            window = left + norm[start:end] + right
+            keep = cache.get(window)
+            if keep is None:
+                keep = cache[window] = score(" ".join(window), False, False)
+            for original in table[key][:SYN_TRIES]:
+                window = left + original + right
+                value = cache.get(window)
+                if value is None:
+                    value = cache[window] = score(" ".join(window), False, False)
+                if value - keep >= SYN_GAIN:
+                    count += 1
+                    last = end
+                    counted.add(key)
+                    break
+        return max(0.0, min(SYN_CAP, count * per_site - base))
+
+    def _upgrade_automaton(self) -> ahocorasick.Automaton | None:
+        """The words of ``upgrades.tsv`` (built on first use; ``None`` without the table)."""
+        if self._upgrade_auto is None:
+            with _upgrade_lock:
+                if self._upgrade_auto is None:
+                    try:
+                        from service.spun import resources
+
+                        rows = resources.upgrades()
+                        freq = resources.word_freq
+                    except (ImportError, OSError, ValueError):
+                        rows, freq = {}, None
+                    upgrades = {}
+                    for w, near in rows.items():
+                        floor = freq(w) + SYN_RATIO_LOG
+                        kept = tuple(
+                            lm.normalize_char(o) for o in near.split(" ") if freq(o) >= floor
+                        )
+                        if kept:
+                            upgrades[w] = kept
+                    self._upgrades = upgrades
+                    auto = ahocorasick.Automaton()
+                    for w in self._upgrades:
+                        auto.add_word(w, (len(w), w))
+                    if self._upgrades:
+                        auto.make_automaton()
+                    self._upgrade_auto = auto if self._upgrades else False
+        return self._upgrade_auto or None
 
     def fragment_evidence(self, text: str, cache: dict | None = None) -> float:
         """Log-odds from non-word fragments: far more than clean text of any register has."""
@@ -687,19 +791,32 @@ class Engine:
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
         docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for _, _, pi in spans]
         # Real-word forms weigh the span's surviving originals in full (see strict_shift).
+        # … and without the synonym evidence (itself evidence from real words; so is the reading
+        # that another table was used, which needs OTHER_TABLE_PI without it).
+        synonyms = {} if cache is None else cache.get(_SYNONYMS, {})
+        word_pis = [
+            _sigmoid(_logit(pi) - synonyms.get(text[lo:hi], 0.0)) if synonyms else pi
+            for lo, hi, pi in spans
+        ]
         strict_pis = [
-            _sigmoid(_logit(pi) + self.strict_shift(text[lo:hi], cache)) for lo, hi, pi in spans
+            _sigmoid(_logit(pi) + self.strict_shift(text[lo:hi], cache))
+            for (lo, hi, _), pi in zip(spans, word_pis, strict=True)
         ]
         strict_docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for pi in strict_pis]
         if post_pi is None:
             post_pi = max((pi for _, _, pi in spans), default=0.0)
-        antonyms_ok = post_pi >= ANTONYM_PI
+        antonyms_ok = post_pi >= ANTONYM_PI and (
+            not synonyms or max(word_pis, default=0.0) >= ANTONYM_PI
+        )
         # Candidate lists per (form, span level) are shared by every site of that form in the
         # spans with the same probabilities (they are all the lists depend on);
         # a member is (length of the form, candidate, static gain, (form, original)).
-        levels = [(pi, strict_pi) for (_, _, pi), strict_pi in zip(spans, strict_pis, strict=True)]
+        levels = [
+            (pi, strict_pi, word_pi)
+            for (_, _, pi), strict_pi, word_pi in zip(spans, strict_pis, word_pis, strict=True)
+        ]
         statics: dict[
-            tuple[str, tuple[float, float]], list[tuple[int, Cand, float, tuple[str, str]]]
+            tuple[str, tuple[float, float, float]], list[tuple[int, Cand, float, tuple[str, str]]]
         ] = {}
         form_sites: dict[str, int] = {}
         placed: list[tuple[int, str]] = []  # (start, form) of every site with candidates
@@ -716,10 +833,12 @@ class Engine:
             if options is None:
                 options = statics[(key, levels[k])] = []
                 klen = len(key) - 1 if key[0] == GENERIC else len(key)
+                if key[0] == GENERIC and word_pis[k] < PI_DECODE:
+                    continue  # a guess beyond the table needs more than synonym evidence
                 for cand, pair, is_orig in site_cands[key]:
                     cand_doc = doc
                     if cand.strict and strict_pis[k] < PI_DECODE:
-                        if spans[k][2] < OTHER_TABLE_PI or not cand.margin:
+                        if word_pis[k] < OTHER_TABLE_PI or not cand.margin:
                             continue  # a real word: only where a spinner is (nearly) certain
                     elif cand.strict:
                         cand_doc = strict_docs[k]
@@ -1062,8 +1181,9 @@ class Engine:
         score = self.model.score
         count = 0
         last = -1
+        counted: set[str] = set()  # a repeated form is one piece of evidence
         for start, end, key in self.find_sites(text):
-            if start < last:
+            if start < last or key in counted:
                 continue
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
@@ -1081,6 +1201,7 @@ class Engine:
                 if value - keep >= SHORT_FLUENT_GAIN:
                     count += 1
                     last = end
+                    counted.add(key)
                     break
         return count
 
@@ -1169,6 +1290,7 @@ class Engine:
 
 
 _lock = threading.Lock()
+_upgrade_lock = threading.Lock()
 _engine: Engine | None = None
 
 

@@ -14,6 +14,9 @@ malformed file raises ``ValueError``.  The files are built by ``service.build.sp
   antonym swaps such as 劣势/优势 and near-synonyms the thesauri miss).
 - ``char_partners.tsv`` — ``char, partners``: characters forming 2-character words with ``char``,
   best first (symmetric candidates for character swaps such as 高/下, 地/天, 和/战).
+- ``upgrades.tsv`` — ``word, synonyms``: the synonyms of a word (Cilin ∪ CC-CEDICT) at least ten
+  times as frequent, most frequent first (built from the tables above by
+  ``service.build.spun_upgrades``).
 """
 
 from __future__ import annotations
@@ -35,11 +38,13 @@ CILIN_PATH = DATA / "cilin.tsv"
 CEDICT_PATH = DATA / "cedict_synonyms.tsv"
 PARTNERS_PATH = DATA / "char_partners.tsv"
 NEIGHBOURS_PATH = DATA / "vector_neighbours.tsv.gz"
+UPGRADES_PATH = DATA / "upgrades.tsv"
 WORDFREQ_COLUMNS = ("word", "jieba", "web")
 CILIN_COLUMNS = ("code", "words")
 CEDICT_COLUMNS = ("word", "partners")
 PARTNER_COLUMNS = ("char", "partners")
 NEIGHBOUR_COLUMNS = ("word", "neighbours")
+UPGRADE_COLUMNS = ("word", "synonyms")
 UNSEEN = -99.0  # log10 frequency reported for a word absent from a source
 # Cilin code prefixes: level 1 (A), 2 (Aa), 3 (Aa01), 4 (Aa01A), 5 (Aa01A01).
 CILIN_LEVELS = {1: 1, 2: 2, 3: 4, 4: 5, 5: 7}
@@ -197,6 +202,17 @@ def _partners() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@_cached
+def _upgrades() -> dict[str, str]:
+    """Words with far more frequent synonyms (the file's space-separated string per word)."""
+    return _spaced(UPGRADES_PATH.read_text("utf-8"), UPGRADE_COLUMNS, "upgrades")
+
+
+def upgrades() -> dict[str, str]:
+    """``word → "s1 s2 …"``: synonyms at least ten times as frequent as ``word``, best first."""
+    return _upgrades()
+
+
 def _log10(step: int) -> float:
     return -step / 10 if step < _STEPS else UNSEEN
 
@@ -305,3 +321,4 @@ def load_all() -> None:
     _cedict()
     _neighbours()
     _partners()
+    _upgrades()

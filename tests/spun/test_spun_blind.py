@@ -45,7 +45,7 @@ def test_round1_errors_removed_floor(round1, family, floor):
 
 
 def test_round1_spun_posts_rank_above_clean_posts(round1):
-    assert round1["kinds"]["spun"]["auroc"] >= 0.75, round1["kinds"]["spun"]  # 0.778
+    assert round1["kinds"]["spun"]["auroc"] >= 0.79, round1["kinds"]["spun"]  # 0.805
     assert round1["families"]["spun:nianye_r1"]["auroc"] >= 0.95  # 0.983
 
 
@@ -60,7 +60,7 @@ ROUND2_FLOORS = {
     "spun:charswap_r2": 0.135,  # 0.145 (0.138 before single-character synonyms)
     "spun:roundtrip_r2": 0.025,  # 0.035
     "spun:homophone_r2": 0.0,  # 0.0: homophone swaps are not modelled yet
-    "spun:charswap_r2+roundtrip_r2": 0.11,  # 0.120
+    "spun:charswap_r2+roundtrip_r2": 0.115,  # 0.124
     "spun:charswap_r2+homophone_r2": 0.0,  # 0.0
 }
 
@@ -85,7 +85,7 @@ def test_round2_clean_posts(round2):
 
 
 def test_round2_spun_posts_rank_above_clean_posts(round2):
-    assert round2["kinds"]["spun"]["auroc"] >= 0.68, round2["kinds"]["spun"]  # 0.704
+    assert round2["kinds"]["spun"]["auroc"] >= 0.70, round2["kinds"]["spun"]  # 0.718
     assert round2["families"]["spun:charswap_r2"]["auroc"] >= 0.94  # 0.968
 
 
@@ -113,7 +113,7 @@ def test_round3_errors_removed_floor(round3, family, floor):
 
 
 def test_round3_spun_posts_rank_above_clean_posts(round3):
-    assert round3["kinds"]["spun"]["auroc"] >= 0.65, round3["kinds"]["spun"]  # 0.682
+    assert round3["kinds"]["spun"]["auroc"] >= 0.72, round3["kinds"]["spun"]  # 0.736
 
 
 def test_round3_clean_posts(round3):
