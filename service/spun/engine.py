@@ -25,8 +25,9 @@
    - synonym fluency (:meth:`Engine.synonym_evidence`): in a still undecided line, the words with a
      synonym at least ten times as frequent (``upgrades.tsv``) that the LM much prefers in
      context, scored as a Poisson count against clean text's rate.  Any spinner swaps words for
-     rarer synonyms, so this needs no table; but it is evidence from real words, so restoring
-     a real-word form or a guess beyond the table needs the probability without it.
+     rarer synonyms, so this needs no table; but it is evidence from real words, so the reading
+     that another table was used, guesses beyond the table and antonym swaps need the
+     probability without it.
 3. Decoding: each line of the post is judged on its own evidence plus a bounded share of its
    neighbouring lines' (weights halving with distance; a line with no net evidence of its own
    borrows at most half as much), so an article's lines are judged together and mixed posts keep
@@ -791,16 +792,16 @@ class Engine:
         groups: dict[int, tuple[int, float, list[tuple[int, Cand, float, tuple[str, str]]]]] = {}
         docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for _, _, pi in spans]
         # Real-word forms weigh the span's surviving originals in full (see strict_shift).
-        # … and without the synonym evidence (itself evidence from real words; so is the reading
-        # that another table was used, which needs OTHER_TABLE_PI without it).
+        strict_pis = [
+            _sigmoid(_logit(pi) + self.strict_shift(text[lo:hi], cache)) for lo, hi, pi in spans
+        ]
+        # The probabilities without the synonym evidence (itself evidence from real words): the
+        # reading that another table was used, guesses beyond the table and antonym swaps need
+        # evidence beyond it.
         synonyms = {} if cache is None else cache.get(_SYNONYMS, {})
         word_pis = [
             _sigmoid(_logit(pi) - synonyms.get(text[lo:hi], 0.0)) if synonyms else pi
             for lo, hi, pi in spans
-        ]
-        strict_pis = [
-            _sigmoid(_logit(pi) + self.strict_shift(text[lo:hi], cache))
-            for (lo, hi, _), pi in zip(spans, word_pis, strict=True)
         ]
         strict_docs = [math.log10(max(pi, 1e-9)) + RESTORE_BIAS for pi in strict_pis]
         if post_pi is None:

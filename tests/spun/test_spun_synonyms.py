@@ -38,12 +38,14 @@ def test_one_rarer_synonym_is_no_evidence():
     assert engine().synonym_evidence(text, {}) == 0.0
 
 
-def test_synonym_evidence_alone_does_not_license_restoring_real_words():
-    """便是 and 出卖 are real words: the reading that another table was used needs a spun
-    probability of OTHER_TABLE_PI without the synonym evidence."""
+def test_synonym_evidence_alone_does_not_license_guesses_beyond_the_table():
+    """删加 → 增加 is a dictionary-neighbour guess: it needs a spun probability of PI_DECODE
+    without the synonym evidence (itself evidence from real words); 鞭策 is the table's."""
     eng = engine()
-    text = "编者懂得：出让版面便是出让阵地，出卖版面便是出卖读者的利益。"
+    text = "政府鞭策企业删加研发投入。"
     spans = [(0, len(text), 0.97)]
-    assert eng.decode(text, spans, {}, {}, 0.97)  # with that probability from other evidence
-    cache = {_SYNONYMS: {text: 5.0}}
-    assert eng.decode(text, spans, {}, cache, 0.97) == []
+    restored = {(d.before, d.after) for d in eng.decode(text, spans, {}, {}, 0.97)}
+    assert restored == {("鞭策", "推动"), ("删加", "增加")}
+    cache = {_SYNONYMS: {text: 5.0}}  # the same probability, mostly from synonym evidence
+    restored = {(d.before, d.after) for d in eng.decode(text, spans, {}, cache, 0.97)}
+    assert restored == {("鞭策", "推动")}
