@@ -172,10 +172,10 @@ FRAGMENT_HIGH = 8.0
 # SYN_MIN_LEN characters whose evidence leaves the verdict open add the Poisson log-likelihood
 # ratio of their count of such sites, clipped to [0, SYN_CAP].
 SYN_CLEAN_RATE = 0.03
-SYN_SPUN_RATE = 0.065
+SYN_SPUN_RATE = 0.08
 SYN_GAIN = 2.0
 SYN_CAP = 6.0
-SYN_MIN_LEN = 40
+SYN_MIN_LEN = 30
 SYN_TRIES = 3  # synonyms tried per word, most frequent first
 SYN_RATIO_LOG = 1.0  # log10: a synonym at least this much more frequent than the word
 # A post shorter than SHORT_POST characters is restored only when clearly spun: at least

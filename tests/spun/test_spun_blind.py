@@ -19,7 +19,7 @@ BLIND = Path(__file__).resolve().parents[1] / "data" / "blind"
 ROUND1_FLOORS = {
     "spun:nianye_r1": 0.26,  # 0.273 (0.257 before single-character synonyms as neighbours)
     "spun:thesaurus_r1": 0.08,  # 0.087 (0.076 before synonym evidence)
-    "spun:synonym_r1": 0.025,  # 0.027 (0.043 before short posts needed a clear spinner)
+    "spun:synonym_r1": 0.03,  # 0.034 (0.043 before short posts needed a clear spinner)
     "spun:nianye_r1+thesaurus_r1": 0.23,  # 0.244
     "spun:nianye_r1+synonym_r1": 0.0,  # 0.0: no post of this light mix is detected yet
 }
@@ -45,7 +45,7 @@ def test_round1_errors_removed_floor(round1, family, floor):
 
 
 def test_round1_spun_posts_rank_above_clean_posts(round1):
-    assert round1["kinds"]["spun"]["auroc"] >= 0.79, round1["kinds"]["spun"]  # 0.805
+    assert round1["kinds"]["spun"]["auroc"] >= 0.80, round1["kinds"]["spun"]  # 0.824
     assert round1["families"]["spun:nianye_r1"]["auroc"] >= 0.95  # 0.983
 
 
@@ -92,7 +92,7 @@ def test_round2_spun_posts_rank_above_clean_posts(round2):
 # Round 3: first measured 0.016 of errors removed, AUROC 0.46 (the engine before non-word
 # fragments and the other-table reading); the floors sit below the figures measured after.
 ROUND3_FLOORS = {
-    "spun:flipchar_r3": 0.085,  # 0.092 (0.060 before single-character synonyms, synonym evidence)
+    "spun:flipchar_r3": 0.09,  # 0.100 (0.060 before single-character synonyms, synonym evidence)
     "spun:backtrans_r3": 0.0,  # 0.002
     "spun:classical_r3": 0.015,  # 0.018
     "spun:flipchar_r3+backtrans_r3": 0.0,  # 0.006
