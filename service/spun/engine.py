@@ -425,33 +425,32 @@ class Engine:
     def synonym_evidence(self, text: str, cache: dict[str, float]) -> float:
         """Log-odds from words whose far more frequent synonym the LM much prefers in context.
 
-        Sites are counted left to right without overlaps, each word once; the count is scored as a Poisson
-        variable with rate ``SYN_SPUN_RATE`` (spun) against ``SYN_CLEAN_RATE`` (clean) per
-        character, clipped to [0, ``SYN_CAP``].
+        Sites are the leftmost-longest matches of the words (no overlaps), each word counted once;
+        the count is scored as a Poisson variable with rate ``SYN_SPUN_RATE`` (spun) against
+        ``SYN_CLEAN_RATE`` (clean) per character, clipped to [0, ``SYN_CAP``].
         """
         auto = self._upgrade_automaton()
         if auto is None:
             return 0.0
-        found = sorted((end + 1 - length, end + 1, key) for end, (length, key) in auto.iter(text))
-        if not found:
-            return 0.0
+        n = len(text)
+        per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
+        base = n * (SYN_SPUN_RATE - SYN_CLEAN_RATE)
+        need = base / per_site  # sites needed for any evidence …
+        full = (base + SYN_CAP) / per_site  # … and for the cap
+        if n < 2 * need:
+            return 0.0  # sites have two characters or more: too few could fit
         norm = lm.normalize_char(text)
         score = self.model.score
         table = self._upgrades
-        per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
-        base = len(text) * (SYN_SPUN_RATE - SYN_CLEAN_RATE)
-        need = base / per_site  # sites needed for any evidence …
-        full = (base + SYN_CAP) / per_site  # … and for the cap
-        if len(found) <= need:
-            return 0.0
         count = 0
-        last = -1
         counted: set[str] = set()  # a repeated word is one piece of evidence
-        for i, (start, end, key) in enumerate(found):
-            if count >= full or count + len(found) - i <= need:
+        for end, (length, key) in auto.iter_long(text):
+            end += 1
+            if count >= full or count + (n - end + length) / 2 <= need:
                 break  # the outcome is settled
-            if start < last or key in counted:
+            if key in counted:
                 continue
+            start = end - length
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
@@ -465,7 +464,6 @@ class Engine:
                     value = cache[window] = score(" ".join(window), False, False)
                 if value - keep >= SYN_GAIN:
                     count += 1
-                    last = end
                     counted.add(key)
                     break
         return max(0.0, min(SYN_CAP, count * per_site - base))
