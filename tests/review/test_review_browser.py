@@ -91,7 +91,7 @@ async def test_each_card_names_the_rules_version_it_was_repaired_under() -> None
     from service.rules import RuleSet, make_rule
 
     protect = RuleSet.of([make_rule("protect", phrase="效劳")])
-    raw = '{"id": "%s", "text": "我们正在进步效劳水平"}'
+    raw = '{"id": "%s", "text": "我们经由过程设置装备摆设进步效劳水平"}'
     feed = Feed()
     for pid, rules in (("without", None), ("with", protect)):
         outcome = process_message((raw % pid).encode(), rules=rules or RuleSet.of([]))

@@ -11,7 +11,8 @@ from service.pipeline import FIXERS, process_message, repair_text
 from service.rules import EMPTY, KINDS, RuleSet, make_rule
 from service.rules.apply import protected_spans, touches
 
-SPUN = "今年的年夜饭很丰盛，大家正在效劳社会"
+# Clearly spun (经由过程, 设置装备摆设 are never seen in clean text): every site is restored.
+SPUN = "大家经由过程设置装备摆设，正在效劳社会"
 
 
 def rules(*made: tuple) -> RuleSet:
@@ -33,7 +34,7 @@ def test_protect_keeps_the_phrase_and_the_other_repairs() -> None:
     assert "效劳" not in plain.text  # the spun engine restores 效劳 as 服务 here
     repair = repair_text(SPUN, rules=rules(("protect", {"phrase": "效劳"})))
     assert "效劳" in repair.text
-    assert "丰富" in repair.text and "正在" not in repair.text  # other sites still restored
+    assert "配置" in repair.text and "正在" not in repair.text  # other sites still restored
     assert len(repair.edits) == len(plain.edits) - 1
     assert rebuilds(SPUN, repair.edits, repair.text)
 
@@ -41,10 +42,10 @@ def test_protect_keeps_the_phrase_and_the_other_repairs() -> None:
 def test_protect_applies_in_each_stage_coordinates() -> None:
     # The phrase only appears once the invisible character inside it is removed: the invisible
     # stage may remove it, the spun stage must then leave the phrase alone.
-    text = "大家正在效\u200b劳社会，丰盛的年夜饭"
+    text = "大家经由过程设置装备摆设，正在效\u200b劳社会"
     assert "服务" in repair_text(text).text
     repair = repair_text(text, rules=rules(("protect", {"phrase": "效劳"})))
-    assert "效劳社会" in repair.text and "丰富" in repair.text
+    assert "效劳社会" in repair.text and "配置" in repair.text
     assert [e.kind for e in repair.edits if e.before == "\u200b"] == ["invisible"]
     assert rebuilds(text, repair.edits, repair.text)
 

@@ -47,11 +47,11 @@ def write_rules(path, *rules) -> str:
 def test_process_applies_a_rules_file(tmp_path, capsysbinary) -> None:
     rules_file = write_rules(tmp_path / "rules.jsonl", make_rule("protect", phrase="效劳"))
     posts = tmp_path / "posts.jsonl"
-    posts.write_bytes(orjson.dumps({"id": "p1", "text": "今年的年夜饭很丰盛，大家正在效劳社会"}) + b"\n")
+    posts.write_bytes(orjson.dumps({"id": "p1", "text": "大家经由过程设置装备摆设，正在效劳社会"}) + b"\n")
     out = tmp_path / "clean.jsonl"
     assert main(["process", "-i", str(posts), "-o", str(out), "--rules-file", rules_file]) == 0
     event = orjson.loads(out.read_bytes())
-    assert "效劳" in event["text"] and "丰富" in event["text"]
+    assert "效劳" in event["text"] and "配置" in event["text"]
     assert event["processor"]["rules"] == RuleSet.of([make_rule("protect", phrase="效劳")]).version
     assert main(["process", "-i", str(posts), "-o", str(out)]) == 0
     plain = orjson.loads(out.read_bytes())
@@ -62,13 +62,13 @@ def test_repair_applies_a_rules_file(tmp_path, capsysbinary) -> None:
     rules_file = write_rules(tmp_path / "rules.jsonl",
                              make_rule("restore", spun="小区", original="社区"),
                              make_rule("disable", kind="spun"))
-    assert main(["repair", "--text", "小区正在效劳", "--rules-file", rules_file]) == 0
-    assert capsysbinary.readouterr().out.decode() == "小区正在效劳\n"  # spun disabled: both
+    assert main(["repair", "--text", "小区经由过程设置装备摆设正在效劳", "--rules-file", rules_file]) == 0
+    assert capsysbinary.readouterr().out.decode() == "小区经由过程设置装备摆设正在效劳\n"  # spun disabled: both
     rules_file = write_rules(tmp_path / "rules.jsonl",
                              make_rule("restore", spun="小区", original="社区"))
-    assert main(["repair", "--text", "小区正在效劳", "--explain", "--rules-file", rules_file]) == 0
+    assert main(["repair", "--text", "小区经由过程设置装备摆设正在效劳", "--explain", "--rules-file", rules_file]) == 0
     record = json.loads(capsysbinary.readouterr().out)
-    assert record["text"] == "社区在服务"
+    assert record["text"] == "社区通过配置在服务"
 
 
 def test_a_bad_rules_file_is_one_line_and_status_2(tmp_path, capsys) -> None:

@@ -156,7 +156,7 @@ async def test_rules_list_and_remove_through_the_cli(rules_settings: Settings, c
 
 
 # -- the worker -----------------------------------------------------------------------------
-SPUN_POST = "今年的年夜饭很丰盛，大家正在效劳社会"  # without rules, 效劳 becomes 服务
+SPUN_POST = "大家经由过程设置装备摆设，正在效劳社会"  # without rules, 效劳 becomes 服务
 
 
 def post(post_id: str) -> tuple[bytes, bytes]:
@@ -188,7 +188,7 @@ async def test_a_rule_added_while_streaming_changes_later_outcomes_only(
         events = await outcomes(settings, 2)
     after = events["after"]
     assert after["processor"]["rules"] == protect.version
-    assert "效劳" in after["text"] and "丰富" in after["text"]
+    assert "效劳" in after["text"] and "配置" in after["text"]
     assert events["before"] == before  # the earlier outcome was not redone
 
 
