@@ -391,7 +391,7 @@ class Engine:
         return lexical + fluent, counts
 
     def evidence_parts(
-        self, text: str, cache: dict[str, float] | None = None
+        self, text: str, cache: dict[str, float] | None = None, synonyms: bool = True
     ) -> tuple[float, float, dict[str, int]]:
         """The lexical and the fluency log-odds of :meth:`evidence`, and the original counts."""
         lexical, counts = self.lexical_evidence(text, cache)
@@ -415,7 +415,11 @@ class Engine:
             # Still undecided: words whose far more frequent synonym the LM much prefers
             # (remembered per line: restorations of real words and guesses beyond the table need
             # evidence beyond it).
-            if len(text) >= SYN_MIN_LEN and FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS:
+            if (
+                synonyms
+                and len(text) >= SYN_MIN_LEN
+                and FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS
+            ):
                 syn = self.synonym_evidence(text, {} if cache is None else cache)
                 if cache is not None:
                     cache.setdefault(_SYNONYMS, {})[text] = syn
@@ -1221,8 +1225,50 @@ class Engine:
                 continue
             part = memo.get(line)
             if part is None:
-                part = memo[line] = self.evidence_parts(line, cache)
+                part = memo[line] = self.evidence_parts(line, cache, synonyms=False)
             parts.append(part)
+        best, spans, merged, undecided = self._judge(text, lines, parts, cache)
+        # Lines still judged clean (with their block's evidence) that synonym evidence could
+        # change: add it and judge again (lines decided by their block need none).
+        found = self._synonyms_of(lines, parts, undecided, cache)
+        if found:
+            for k, syn in found.items():
+                lexical, fluent, counts = parts[k]
+                parts[k] = (lexical, fluent + syn, counts)
+            best, spans, merged, _ = self._judge(text, lines, parts, cache)
+        return best, spans, merged
+
+    def _synonyms_of(
+        self,
+        lines: list[str],
+        parts: list[tuple[float, float, dict[str, int]]],
+        undecided: list[int],
+        cache: dict,
+    ) -> dict[int, float]:
+        """Synonym evidence of the lines ``undecided`` (indices) that may have it, memoized."""
+        memo = cache.setdefault(_SYNONYMS, {})
+        out: dict[int, float] = {}
+        for k in undecided:
+            line = lines[k]
+            lexical, fluent, _ = parts[k]
+            if len(line) < SYN_MIN_LEN or not FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS:
+                continue
+            syn = memo.get(line)
+            if syn is None:
+                syn = memo[line] = self.synonym_evidence(line, cache)
+            if syn:
+                out[k] = syn
+        return out
+
+    def _judge(
+        self,
+        text: str,
+        lines: list[str],
+        parts: list[tuple[float, float, dict[str, int]]],
+        cache: dict,
+    ) -> tuple[float, list[tuple[int, int, float]], dict[str, int], list[int]]:
+        """The post probability, the spans judged spun, their original counts and the indices
+        of the non-blank lines judged clean, from each line's evidence ``parts``."""
         judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
         # The post as a whole: its lexical evidence and its lines' fluency evidence.
         evidence = self._post_lexical(lines, cache)
@@ -1232,6 +1278,7 @@ class Engine:
         pi = _sigmoid(PRIOR_LOGODDS + evidence)
         spans: list[tuple[int, int, float]] = []
         merged: dict[str, int] = {}
+        undecided: list[int] = []
         best = pi
         # Neighbouring evidence (non-blank lines, halving with distance): an article is a run
         # of lines, so a spun line with few telltale forms of its own is judged with its block.
@@ -1239,7 +1286,7 @@ class Engine:
         local = _neighbour_sums(own_ev)
         start = 0
         k = 0
-        for line, (own, line_counts) in zip(lines, judged, strict=True):
+        for index, (line, (own, line_counts)) in enumerate(zip(lines, judged, strict=True)):
             end = start + len(line)
             if line.strip():
                 # A line whose surviving originals outweigh its spun forms borrows less: at an
@@ -1252,13 +1299,15 @@ class Engine:
                     spans.append((start, end, line_pi))
                     for key, n in line_counts.items():
                         merged[key] = merged.get(key, 0) + n
+                else:
+                    undecided.append(index)
                 if len(line) >= LONG_LINE:
                     best = max(best, line_pi)
             start = end + 1
         spun_chars = sum(hi - lo for lo, hi, _ in spans)
         if spun_chars >= LONG_LINE:  # enough text judged spun: the post counts as spun
             best = max(best, sum((hi - lo) * p for lo, hi, p in spans) / spun_chars)
-        return best, spans, merged
+        return best, spans, merged, undecided
 
     def run(self, text: str, cache: dict[str, float] | None = None) -> tuple[list[Edit], float]:
         """Edits restoring ``text`` and its post-level spun probability."""
