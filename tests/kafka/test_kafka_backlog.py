@@ -25,7 +25,10 @@ def test_backlog_batch_and_linearity_report_their_figures(capsys: pytest.Capture
     batch = figures["batch"]
     assert batch["posts"] == 300 and batch["clean"] + batch["dlq"] == 300
     assert batch["peak_rss_mib"] >= batch["start_rss_mib"] > 0
-    assert batch["peak_rss_mib"] < 400  # the per-worker memory target
+    # The batch runs in this test process, whose RSS already holds what earlier tests loaded: bound
+    # what the run adds (the engine's data included), not the total (the 400 MiB per-worker target
+    # is the benchmark's, measured in a fresh process).
+    assert batch["peak_rss_mib"] - batch["start_rss_mib"] < 300
     rows = figures["linearity"]["rows"]
     assert [r["chars"] for r in rows] == [500, 5000]
     assert all(r["outcome"] == "clean" for r in rows)
