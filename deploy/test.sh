@@ -3,7 +3,7 @@
 #   1. a virtual environment in .venv (reused when present) with the package and its test extras;
 #   2. the Apache Kafka tier's jars via deploy/kafka/fetch.sh, when that script exists, and
 #      Debian's headless chromium for the review page tests when missing (as root, apt-get);
-#   3. ruff, then pytest (all tests, slow and integration included).
+#   3. ruff, then pytest (all tests, slow and integration included), test files in parallel.
 # Extra arguments go to pytest, e.g. `bash deploy/test.sh -m "not slow"`.
 set -euo pipefail
 
@@ -52,9 +52,13 @@ fi
 echo "test.sh: ruff" >&2
 "$venv/bin/ruff" check .
 
-echo "test.sh: pytest" >&2
+# Test files run in parallel processes (pytest-xdist), each file whole in one process: most broker
+# tests wait on brokers and workers rather than on the CPU, so three processes fit two cores.
+# QINGLIU_TEST_WORKERS=0 runs everything in this process.
+workers="${QINGLIU_TEST_WORKERS:-3}"
+echo "test.sh: pytest ($workers parallel processes)" >&2
 set +e
-"$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+"$venv/bin/python" -m pytest -q -p no:cacheprovider -n "$workers" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
@@ -65,7 +69,8 @@ fi
 if [ "$status" -eq 0 ] && [ -n "${QINGLIU_KAFKA_LIB:-}" ] && [ "$#" -eq 0 ]; then
     echo "test.sh: pytest tests/stream again on Apache Kafka (QINGLIU_TEST_BROKER=kafka)" >&2
     set +e
-    QINGLIU_TEST_BROKER=kafka "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/stream -m "not slow"
+    QINGLIU_TEST_BROKER=kafka "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+        -n "$workers" --dist loadfile tests/stream -m "not slow"
     status=$?
     set -e
 fi
