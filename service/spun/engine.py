@@ -1229,7 +1229,7 @@ class Engine:
             parts.append(part)
         best, spans, merged, undecided = self._judge(text, lines, parts, cache)
         # Lines still judged clean (with their block's evidence) that synonym evidence could
-        # change: add it and judge again (lines decided by their block need none).
+        # make spun: add it and judge again (lines decided either way by their block need none).
         found = self._synonyms_of(lines, parts, undecided, cache)
         if found:
             for k, syn in found.items():
@@ -1268,7 +1268,8 @@ class Engine:
         cache: dict,
     ) -> tuple[float, list[tuple[int, int, float]], dict[str, int], list[int]]:
         """The post probability, the spans judged spun, their original counts and the indices
-        of the non-blank lines judged clean, from each line's evidence ``parts``."""
+        of the lines judged clean that synonym evidence could make spun, from each line's
+        evidence ``parts``."""
         judged = [(lexical + fluent, c) for lexical, fluent, c in parts]
         # The post as a whole: its lexical evidence and its lines' fluency evidence.
         evidence = self._post_lexical(lines, cache)
@@ -1299,8 +1300,8 @@ class Engine:
                     spans.append((start, end, line_pi))
                     for key, n in line_counts.items():
                         merged[key] = merged.get(key, 0) + n
-                else:
-                    undecided.append(index)
+                elif PRIOR_LOGODDS + own + borrowed + SYN_CAP >= 0.0:
+                    undecided.append(index)  # synonym evidence could still make it spun
                 if len(line) >= LONG_LINE:
                     best = max(best, line_pi)
             start = end + 1
