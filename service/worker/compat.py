@@ -18,6 +18,7 @@ from importlib import metadata
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.consumer import TransactionManager as FaustTransactionManager
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.web.drivers.aiohttp import Web as AiohttpWeb
 
@@ -261,10 +262,88 @@ def _fenced_commit(exc: BaseException) -> bool:
     return isinstance(exc, errors.IllegalOperation) and "transaction" in str(exc).lower()
 
 
+class TransactionManager(FaustTransactionManager):
+    """Faust's keeper of the transactional producers (exactly_once), one per input partition.
+
+    Two Faust behaviours let an open transaction outlive the offsets it belongs to, and then the
+    messages of a partition that stays with the worker are read again from its committed offset
+    and published again into that same transaction (duplicates once it commits):
+
+    - Faust's assignor also names *standby* partitions of the input topic (for tables; they are
+      never consumed), and Faust does not stop the producer of a revoked partition that became
+      a standby.  The partition's next owner fences that producer; when the partition comes
+      back, Faust keeps the fenced producer (its ``begin_transaction`` fails) and every send and
+      commit for the partition fails.  Here every producer whose partition is not actively
+      assigned is stopped at each assignment.
+    - Faust commits the transactions one after another and gives up at the first that fails,
+      leaving the rest open with outputs whose offsets were not committed.  Here each
+      transaction is committed on its own; the first error is raised once all were tried (so
+      no offset is recorded as committed), and the producer of a transaction that failed to
+      commit is replaced at the next assignment: a new producer for the same transactional id
+      makes the broker abort the old transaction, so a partition read again from its committed
+      offset starts with an empty one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failed: set[str] = set()  # transactional ids whose last commit failed
+
+    def transactional_id(self, tp: Any) -> str:
+        group = self.app.assignor.group_for_topic(tp.topic)
+        return f"{self.app.conf.id}-{group}-{tp.partition}"
+
+    async def commit(self, offsets: Any, start_new_transaction: bool = True) -> bool:
+        """Commit each transaction with its offsets; raise the first error after trying all."""
+        by_transaction: dict[str, dict[Any, int]] = {}
+        for tp, offset in offsets.items():
+            by_transaction.setdefault(self.transactional_id(tp), {})[tp] = offset
+        first: BaseException | None = None
+        for tid, tid_offsets in by_transaction.items():
+            try:
+                # Faust's commit of one transaction: send the offsets, commit, begin the next
+                await self.producer.commit_transactions(
+                    {tid: tid_offsets}, self.app.conf.id,
+                    start_new_transaction=start_new_transaction)
+            except Exception as exc:
+                self.failed.add(tid)
+                log.warning("transaction %s did not commit (%r); its outputs stay uncommitted "
+                            "and its offsets are not committed", tid, exc)
+                first = first or exc
+            else:
+                self.failed.discard(tid)
+        if first is not None:
+            raise first
+        return True
+
+    async def on_rebalance(self, assigned: Any, revoked: Any, newly_assigned: Any) -> None:
+        """Stop stale producers (see the class docstring), then let Faust start the rest."""
+        await self.drop_stale(self.stale(assigned))
+        await super().on_rebalance(assigned, revoked, newly_assigned)
+
+    def stale(self, assigned: Any) -> list[str]:
+        """Producers to replace: partition not actively assigned now, or last commit failed."""
+        active = self._tps_to_transactional_ids(assigned)  # Faust's: assigned, not standby
+        producers = self.producer._transaction_producers  # Faust's private dict by id
+        return sorted(tid for tid in producers if tid not in active or tid in self.failed)
+
+    async def drop_stale(self, tids: list[str]) -> None:
+        if tids:
+            log.info("stopping %d transactional producers whose partitions are not assigned "
+                     "here or whose last commit failed: %s", len(tids), ", ".join(tids))
+        for tid in tids:
+            self.failed.discard(tid)
+            try:
+                await self.producer.stop_transaction(tid)  # forgets it, then stops it
+            except Exception as exc:
+                log.warning("stopping the producer of transaction %s failed: %r", tid, exc)
+
+
 class Transport(faust_aiokafka.Transport):
-    """Faust's transport with :class:`Consumer` (a class attribute is Faust's extension point)."""
+    """Faust's transport with :class:`Consumer` and :class:`TransactionManager` (class
+    attributes are Faust's extension points)."""
 
     Consumer = Consumer
+    TransactionManager = TransactionManager
 
 
 class Web(AiohttpWeb):
