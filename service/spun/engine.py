@@ -896,7 +896,9 @@ class Engine:
         tuple[list[tuple[int, int, str]], dict[str, list[tuple[Cand, tuple[str, str], bool]]]]
         | None
     ):
-        """Suspect positions with dictionary-neighbour candidates inside ``spans``.
+        """Suspect positions with dictionary-neighbour candidates inside ``spans`` (and, in lines
+        with more non-word fragments than clean text has, the fragments with single-character
+        synonym candidates).
 
         Returns the sites (keyed ``GENERIC`` + character) and each key's candidate list (the
         union over the post, as a spinner applies one table throughout).
@@ -937,6 +939,22 @@ class Engine:
                     key = GENERIC + pair
                     found.append((j, j + 2, key))
                     originals.setdefault(key, dict.fromkeys(options))
+            if extra:
+                # … and the fragments themselves: a character swapped for a rarer synonym that
+                # makes no word with its neighbours (之 for 的, 颇 for 很)
+                for i in (
+                    self._fragments(text[lo:hi], cache)[0]
+                    if cache is not None
+                    else gen.fragment_positions(text[lo:hi])
+                ):
+                    j = lo + i
+                    if covered[j]:
+                        continue
+                    options = gen.single(text[j])
+                    if options:
+                        key = GENERIC + text[j]
+                        found.append((j, j + 1, key))
+                        originals.setdefault(key, dict.fromkeys(options))
         if not found:
             return None
         cands: dict[str, list[tuple[Cand, tuple[str, str], bool]]] = {}

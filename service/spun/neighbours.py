@@ -25,6 +25,8 @@ WRITTEN_FREQ = -20.0  # a written pair at least this frequent is a dictionary wo
 MAX_NGRAM = 1  # a bigram is unseen when the LM backs off to the unigram
 FRAGMENT_FREQ = -3.5  # a character rarer than this as a word of its own …
 FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters is a fragment
+SINGLE_MIN_FREQ = -6.0  # a fragment rarer than this as a word gets no single-character candidates
+SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more frequent
 
 
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
@@ -191,6 +193,16 @@ class Neighbours:
             merged.pop(ch, None)
             found = self._confusable[ch] = tuple(merged)
         return found
+
+    def single(self, ch: str) -> tuple[str, ...]:
+        """Restorations of a non-word fragment ``ch`` (之, 俱, 颇 in a modern sentence): its
+        single-character synonyms ``SINGLE_RATIO_LOG`` (log10) more frequent as words of their own.
+        """
+        own = self.word_freq(ch)
+        if self.synonyms is None or own < SINGLE_MIN_FREQ:
+            return ()  # too rare for a spinner's choice (a name's character: 葳)
+        floor = own + SINGLE_RATIO_LOG
+        return tuple(c for c in self.synonyms(ch) if self.word_freq(c) >= floor)
 
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its

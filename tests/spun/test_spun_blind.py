@@ -17,7 +17,7 @@ BLIND = Path(__file__).resolve().parents[1] / "data" / "blind"
 
 # family → least share of character errors removed (measured: see the comments).
 ROUND1_FLOORS = {
-    "spun:nianye_r1": 0.26,  # 0.273 (0.257 before single-character synonyms as neighbours)
+    "spun:nianye_r1": 0.27,  # 0.282 (0.257 before single-character synonyms as neighbours)
     "spun:thesaurus_r1": 0.08,  # 0.087 (0.076 before synonym evidence)
     "spun:synonym_r1": 0.03,  # 0.034 (0.043 before short posts needed a clear spinner)
     "spun:nianye_r1+thesaurus_r1": 0.23,  # 0.244
@@ -57,10 +57,10 @@ def test_round1_clean_posts(round1):
 
 
 ROUND2_FLOORS = {
-    "spun:charswap_r2": 0.135,  # 0.145 (0.138 before single-character synonyms)
+    "spun:charswap_r2": 0.145,  # 0.153 (0.138 before single-character synonyms)
     "spun:roundtrip_r2": 0.035,  # 0.039
     "spun:homophone_r2": 0.0,  # 0.0: homophone swaps are not modelled yet
-    "spun:charswap_r2+roundtrip_r2": 0.12,  # 0.128
+    "spun:charswap_r2+roundtrip_r2": 0.125,  # 0.135
     "spun:charswap_r2+homophone_r2": 0.0,  # 0.0
 }
 
@@ -94,7 +94,7 @@ def test_round2_spun_posts_rank_above_clean_posts(round2):
 ROUND3_FLOORS = {
     "spun:flipchar_r3": 0.09,  # 0.100 (0.060 before single-character synonyms, synonym evidence)
     "spun:backtrans_r3": 0.0,  # 0.002
-    "spun:classical_r3": 0.015,  # 0.018
+    "spun:classical_r3": 0.03,  # 0.036 (0.018 before fragments got single-character synonyms)
     "spun:flipchar_r3+backtrans_r3": 0.0,  # 0.006
     "spun:flipchar_r3+classical_r3": 0.0,  # 0.0
 }

@@ -54,3 +54,16 @@ def test_a_single_character_synonym_swap_that_makes_a_frequent_word_is_a_candida
     assert gen.candidates("城市") == ()  # a frequent word itself: left alone
     plain = Neighbours(lambda ch: (), lambda w: freq.get(w, -99.0))
     assert plain.candidates("全城") == ()  # without synonyms, no partner makes a word
+
+
+def test_a_fragment_gets_its_far_more_frequent_single_character_synonyms():
+    """之 (for 的) and 颇 (for 很) as fragments; 葳, a name's character, is too rare for a swap."""
+    freq = {"之": -4.0, "的": -1.5, "此": -3.5, "颇": -4.2, "很": -2.5, "葳": -7.1, "丰": -4.0}
+    synonyms = {"之": ("的", "此"), "颇": ("很",), "葳": ("丰",)}
+    gen = Neighbours(
+        lambda ch: (), lambda w: freq.get(w, -99.0), synonyms=lambda ch: synonyms.get(ch, ())
+    )
+    assert gen.single("之") == ("的",)  # 此 is not ten times as frequent
+    assert gen.single("颇") == ("很",)
+    assert gen.single("葳") == ()
+    assert Neighbours(lambda ch: (), lambda w: freq.get(w, -99.0)).single("之") == ()
