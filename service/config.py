@@ -173,10 +173,12 @@ SETTINGS: tuple[Setting, ...] = (
             "at_least_once: batches in flight per worker (published or in the child processes "
             "while the next batch is read)", metavar="N"),
     Setting("processes", "QINGLIU_PROCESSES", "--processes", _processes, "auto",
-            "pipeline child processes per worker: 0 runs the pipeline in the event loop; N > 0 "
-            "uses N more cores (batches in flight may then be published out of order); auto "
-            "(default): one per usable CPU beyond the first (container CPU limits count), 0 "
-            "under exactly_once, which processes one batch at a time, in order", metavar="N|auto"),
+            "pipeline child processes per worker: 0 runs the pipeline in a thread of the worker "
+            "(a huge post then holds up its event loop and /healthz for up to a second); N > 0 "
+            "uses N more cores (at_least_once: batches in flight may then be published out of "
+            "order); auto (default): one per usable CPU beyond the first (container CPU limits "
+            "count) and at least one; one under exactly_once, which processes one batch at a "
+            "time, in order", metavar="N|auto"),
     Setting("processing_guarantee", "QINGLIU_PROCESSING_GUARANTEE", "--processing-guarantee",
             _choice(GUARANTEES), "at_least_once",
             "at_least_once, or exactly_once (Kafka transactions; needs Apache Kafka)"),
@@ -273,9 +275,11 @@ class Settings:
         """``processes`` resolved: the number of pipeline child processes to start."""
         if self.processes != "auto":
             return int(self.processes)
+        # At least one: the pipeline's long C calls (automaton and regex scans over a whole
+        # 1 MiB text) hold the GIL, so in a thread they stall the event loop and /healthz.
         if self.processing_guarantee == "exactly_once":
-            return 0
-        return usable_cpus() - 1
+            return 1  # one batch at a time: more children would idle
+        return max(1, usable_cpus() - 1)
 
     @property
     def bootstrap(self) -> str:

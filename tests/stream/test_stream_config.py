@@ -123,11 +123,13 @@ def test_processes_auto_resolves_from_usable_cpus(monkeypatch):
     assert config.load({}, environ={}).processes == "auto"
     monkeypatch.setattr(config, "usable_cpus", lambda: 4)
     assert config.Settings().pipeline_processes == 3
-    assert config.Settings(processing_guarantee="exactly_once").pipeline_processes == 0
+    assert config.Settings(processing_guarantee="exactly_once").pipeline_processes == 1
     assert config.load({}, environ={"QINGLIU_PROCESSES": "2"}).pipeline_processes == 2
     assert config.load({}, environ={"QINGLIU_PROCESSES": "AUTO"}).pipeline_processes == 3
     monkeypatch.setattr(config, "usable_cpus", lambda: 1)
-    assert config.Settings().pipeline_processes == 0
+    # never in the worker's own process by default: a huge post would stall its event loop
+    assert config.Settings().pipeline_processes == 1
+    assert config.Settings(processing_guarantee="exactly_once").pipeline_processes == 1
     with pytest.raises(ConfigError, match="QINGLIU_PROCESSES.*auto"):
         config.load({}, environ={"QINGLIU_PROCESSES": "-1"})
 
