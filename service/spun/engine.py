@@ -897,8 +897,8 @@ class Engine:
         | None
     ):
         """Suspect positions with dictionary-neighbour candidates inside ``spans`` (and, in lines
-        with more non-word fragments than clean text has, the fragments with single-character
-        synonym candidates).
+        whose non-word fragments count as evidence (``FRAGMENT_Z``), the fragments with
+        single-character synonym candidates).
 
         Returns the sites (keyed ``GENERIC`` + character) and each key's candidate list (the
         union over the post, as a spinner applies one table throughout).
@@ -939,7 +939,7 @@ class Engine:
                     key = GENERIC + pair
                     found.append((j, j + 2, key))
                     originals.setdefault(key, dict.fromkeys(options))
-            if extra:
+            if extra and self.fragment_z(text[lo:hi], cache) > FRAGMENT_Z:
                 # … and the fragments themselves: a character swapped for a rarer synonym that
                 # makes no word with its neighbours (之 for 的, 颇 for 很)
                 for i in (

@@ -75,6 +75,7 @@ class Neighbours:
         self.partners = partners
         self.synonyms = synonyms
         self._confusable: dict[str, tuple[str, ...]] = {}
+        self._single: dict[str, tuple[str, ...]] = {}
         self.word_freq = word_freq
         self.words: Container[str] = words if words is not None else _Words(word_freq)
         self._memo: dict[str, tuple[str, ...]] = {}
@@ -198,11 +199,16 @@ class Neighbours:
         """Restorations of a non-word fragment ``ch`` (之, 俱, 颇 in a modern sentence): its
         single-character synonyms ``SINGLE_RATIO_LOG`` (log10) more frequent as words of their own.
         """
-        own = self.word_freq(ch)
-        if self.synonyms is None or own < SINGLE_MIN_FREQ:
-            return ()  # too rare for a spinner's choice (a name's character: 葳)
-        floor = own + SINGLE_RATIO_LOG
-        return tuple(c for c in self.synonyms(ch) if self.word_freq(c) >= floor)
+        found = self._single.get(ch)
+        if found is None:
+            own = self.word_freq(ch)
+            if self.synonyms is None or own < SINGLE_MIN_FREQ:
+                found = ()  # too rare for a spinner's choice (a name's character: 葳)
+            else:
+                floor = own + SINGLE_RATIO_LOG
+                found = tuple(c for c in self.synonyms(ch) if self.word_freq(c) >= floor)
+            self._single[ch] = found
+        return found
 
     def candidates(self, pair: str) -> tuple[str, ...]:
         """Restorations of the 2-character ``pair`` (not a dictionary word itself): one of its
