@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +44,18 @@ def broker() -> Iterator[Any]:
         return
     with EmbeddedBroker() as running:
         yield running
+
+
+def chromium_helper() -> Any:
+    """The headless Chromium driver of the review page tests (tests/review/chromium.py)."""
+    name = "qingliu_review_chromium"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "review" / "chromium.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 embedded_only = pytest.mark.skipif(

@@ -10,7 +10,6 @@ injected, no dialog.  A screenshot is saved to ``test-artifacts/review.png``.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -26,23 +25,12 @@ import pytest
 from service.config import Settings
 from service.review.command import ReviewServer
 
-from .conftest import produce, running_worker
+from .conftest import chromium_helper, produce, running_worker
 
 pytestmark = pytest.mark.integration
 
 
-def _helper() -> Any:
-    name = "qingliu_review_chromium"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "review" / "chromium.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-chromium = _helper()
+chromium = chromium_helper()
 BINARY = chromium.chromium_path()
 
 

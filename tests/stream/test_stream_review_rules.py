@@ -12,7 +12,6 @@ the repair.  Screenshots: ``test-artifacts/review-rules-before.png`` and ``-afte
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -29,7 +28,7 @@ import pytest
 from service.rules import RuleSet, make_rule
 from service.samples import demo_posts
 
-from .conftest import fresh_settings
+from .conftest import chromium_helper, fresh_settings
 
 pytestmark = pytest.mark.integration
 QINGLIU = [sys.executable, "-m", "service.cli"]
@@ -37,18 +36,7 @@ WORD, REPAIRED = "效劳", "服务"  # demo-09: the spun engine turns 效劳 int
 WAIT_S = 120.0
 
 
-def _helper() -> Any:
-    name = "qingliu_review_chromium"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "review" / "chromium.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-chromium = _helper()
+chromium = chromium_helper()
 BINARY = chromium.chromium_path()
 
 #: Per card: id, rules version, and the highlighted texts on each side with their kinds.
