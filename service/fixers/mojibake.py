@@ -176,12 +176,17 @@ def _keep_costs(text: str) -> list[float]:
 
 
 _TO_SLOPPY = str.maketrans({ch: chr(b) for ch, b in _LATIN_TO_BYTE.items() if ch in _CP1252_SPECIALS})
+# A character that no latin-1/cp1252 byte reads as: the text cannot be such a reading (checked
+# before translating a long Chinese text only to fail its encoding).
+_NOT_SLOPPY = re.compile("[^\x00-\xff" + re.escape(_CP1252_SPECIALS) + "]")
 
 
 def _encode_whole(text: str, to_bytes: Callable[[str], bytes | None]) -> bytes | None:
     try:
         if to_bytes is _gb_bytes:
             return text.encode("gb18030")
+        if _NOT_SLOPPY.search(text) is not None:
+            return None
         return text.translate(_TO_SLOPPY).encode("latin-1")
     except UnicodeEncodeError:
         return None
@@ -574,7 +579,7 @@ def fix(text: str) -> FixResult:
         kinds.append(KIND)
         changed = sum(edit.end - edit.start for edit in edits)
         score = min(1.0, 0.5 + changed / max(1, len(text)))
-    if _UNRECOVERABLE.search(current):
+    if "\ufffd" in current or "锟斤拷" in current:  # what _UNRECOVERABLE matches
         kinds.append(UNRECOVERABLE)
         score = max(score, 0.5)
     return FixResult(edits, score, tuple(kinds))
