@@ -265,6 +265,7 @@ class Engine:
 
     def __init__(self) -> None:
         self.model = lm.model()
+        self.window_score = lm.window_scorer(self.model)
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
         self._upgrade_auto: ahocorasick.Automaton | bool | None = None
@@ -444,7 +445,7 @@ class Engine:
         if n < 2 * need:
             return 0.0  # sites have two characters or more: too few could fit
         norm = lm.normalize_char(text)
-        score = self.model.score
+        score = self.window_score
         table = self._upgrades
         count = 0
         counted: set[str] = set()  # a repeated word is one piece of evidence
@@ -460,12 +461,12 @@ class Engine:
             window = left + norm[start:end] + right
             keep = cache.get(window)
             if keep is None:
-                keep = cache[window] = score(" ".join(window), False, False)
+                keep = cache[window] = score(window)
             for original in table[key][:SYN_TRIES]:
                 window = left + original + right
                 value = cache.get(window)
                 if value is None:
-                    value = cache[window] = score(" ".join(window), False, False)
+                    value = cache[window] = score(window)
                 if value - keep >= SYN_GAIN:
                     count += 1
                     counted.add(key)
@@ -671,7 +672,7 @@ class Engine:
         if not found:
             return 0.0
         norm = lm.normalize_char(text)
-        score = self.model.score
+        score = self.window_score
         cache = {} if cache is None else cache
         nonword = real = 0.0
         seen: dict[str, int] = {}
@@ -683,13 +684,13 @@ class Engine:
             window = left + norm[start:end] + right
             keep = cache.get(window)
             if keep is None:
-                keep = cache[window] = score(" ".join(window), False, False)
+                keep = cache[window] = score(window)
             best = -99.0
             for cand_norm in flu_cands[key]:
                 window = left + cand_norm + right
                 value = cache.get(window)
                 if value is None:
-                    value = cache[window] = score(" ".join(window), False, False)
+                    value = cache[window] = score(window)
                 best = max(best, value)
             if best <= -99.0:
                 continue
@@ -710,7 +711,7 @@ class Engine:
         gen = self.neighbours
         if gen is None:
             return 0.0
-        score = self.model.score
+        score = self.window_score
         total = 0.0
         seen: dict[str, int] = {}
         for j in self._suspects(norm, cache):
@@ -722,13 +723,13 @@ class Engine:
             window = left + norm[j : j + 2] + right
             keep = cache.get(window)
             if keep is None:
-                keep = cache[window] = score(" ".join(window), False, False)
+                keep = cache[window] = score(window)
             best = -99.0
             for original in strong:
                 window = left + lm.normalize_char(original) + right
                 value = cache.get(window)
                 if value is None:
-                    value = cache[window] = score(" ".join(window), False, False)
+                    value = cache[window] = score(window)
                 best = max(best, value)
             count = seen[text[j : j + 2]] = seen.get(text[j : j + 2], 0) + 1
             gain = min(GENERIC_HIGH, max(0.0, GENERIC_SCALE * (best - keep - GENERIC_T)))
@@ -995,7 +996,7 @@ class Engine:
         lm_cache: dict[str, float],
         trusted: bool = False,
     ) -> dict[int, tuple[int, str, str, float]]:
-        model_score = self.model.score
+        model_score = self.window_score
         get = lm_cache.get
         n = len(norm)
         if previous is not None:
@@ -1073,7 +1074,7 @@ class Engine:
                 window = tail + norm[p:stop] + right
                 keep = get(window)
                 if keep is None:
-                    keep = lm_cache[window] = model_score(" ".join(window), False, False)
+                    keep = lm_cache[window] = model_score(window)
                 gains = []
                 if len(group) == 1 and tally is not None and p not in multi:
                     # The common case in the first pass: one candidate, nothing to tally.
@@ -1081,7 +1082,7 @@ class Engine:
                     window = tail + cand.norm + norm[p + klen : stop] + right
                     value = get(window)
                     if value is None:
-                        value = lm_cache[window] = model_score(" ".join(window), False, False)
+                        value = lm_cache[window] = model_score(window)
                     gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and gain < need:
@@ -1101,7 +1102,7 @@ class Engine:
                     window = tail + cand.norm + norm[p + klen : stop] + right
                     value = get(window)
                     if value is None:
-                        value = lm_cache[window] = model_score(" ".join(window), False, False)
+                        value = lm_cache[window] = model_score(window)
                     lm_gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and lm_gain < need:
@@ -1199,7 +1200,7 @@ class Engine:
     def _fluent_sites(self, text: str, cache: dict) -> int:
         """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""
         norm = lm.normalize_char(text)
-        score = self.model.score
+        score = self.window_score
         count = 0
         last = -1
         counted: set[str] = set()  # a repeated form is one piece of evidence
@@ -1211,14 +1212,14 @@ class Engine:
             window = left + norm[start:end] + right
             keep = cache.get(window)
             if keep is None:
-                keep = cache[window] = score(" ".join(window), False, False)
+                keep = cache[window] = score(window)
             for cand in self.cands[key]:
                 if cand.guarded:
                     continue
                 window = left + cand.norm + right
                 value = cache.get(window)
                 if value is None:
-                    value = cache[window] = score(" ".join(window), False, False)
+                    value = cache[window] = score(window)
                 if value - keep >= SHORT_FLUENT_GAIN:
                     count += 1
                     last = end

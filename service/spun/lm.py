@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import kenlm
@@ -42,6 +43,29 @@ def normalize_char(text: str) -> str:
 def tokens(text: str) -> str:
     """Space-separated character tokens (the LM's training and query format)."""
     return " ".join(normalize_char(text))
+
+
+# LM scores of character windows, shared by every repair in the process: the windows around common
+# spun forms recur from post to post.  Bounded: emptied when full.
+SCORES_MAX = 200_000
+
+
+def window_scorer(lm_model: kenlm.Model, limit: int = SCORES_MAX) -> Callable[[str], float]:
+    """``window → lm_model.score(tokens(window), bos=False, eos=False)`` for a window already in the
+    LM's form (:func:`normalize_char`), memoized (at most ``limit`` windows)."""
+    memo: dict[str, float] = {}
+    get = memo.get
+    score = lm_model.score
+
+    def window_score(window: str) -> float:
+        value = get(window)
+        if value is None:
+            if len(memo) >= limit:
+                memo.clear()
+            value = memo[window] = score(" ".join(window), False, False)
+        return value
+
+    return window_score
 
 
 _lock = threading.Lock()
