@@ -1338,17 +1338,28 @@ class Engine:
             return [], pi
         edits = [
             Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
-            for d in self.decode(text, spans, counts, cache, pi, self.table_in_use(text))
+            for d in self.decode(text, spans, counts, cache, pi, self.table_in_use(text, cache))
         ]
         return edits, pi
 
-    def table_in_use(self, text: str) -> bool:
+    def table_in_use(self, text: str, cache: dict | None = None) -> bool:
         """Whether ``text`` shows at least ``HALLMARKS`` distinct telltale forms of the table.
 
         Then its spinner is one this lexicon knows, and real words the table lists as spun forms
-        (开展, 进步) are restored without the channel prior that otherwise protects them.
+        (开展, 进步) are restored without the channel prior that otherwise protects them.  With
+        ``cache`` (the per-repair dict), from its lines' memoized lexical readings (no form spans
+        a line break, and every form of positive weight is in a line's readings).
         """
         seen: set[str] = set()
+        if cache is not None:
+            weight = self.evidence_weight
+            for line in text.split("\n"):
+                for key in self._readings(line, cache)[3]:
+                    if weight[key] >= HALLMARK_W:
+                        seen.add(key)
+                        if len(seen) >= HALLMARKS:
+                            return True
+            return False
         for _, (_, w, _, key) in self.evidence_auto.iter(text):
             if w >= HALLMARK_W:
                 seen.add(key)
