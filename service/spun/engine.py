@@ -196,6 +196,7 @@ _FRAGMENTS = "\x00fragments"  # … and of each line's fragment counts
 _READINGS = "\x00readings"  # … and of each line's lexical readings
 _SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
 _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
+_SITES = "\x00sites"  # … and of each line's lexicon sites
 
 
 def _real_word(form: str) -> bool:
@@ -665,10 +666,16 @@ class Engine:
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
         """Log-odds from the LM: restorations much more fluent than the text as written."""
         # Only forms whose threshold is at most FLUENCY_MAX_T are scored (common clean words:
-        # their evidence is not worth the LM calls), found with their own automaton.
-        found = sorted(
-            (end + 1 - length, end + 1, key) for end, (length, key) in self.flu_sites.iter(text)
-        )
+        # their evidence is not worth the LM calls): with ``cache``, picked from the text's
+        # memoized lexicon sites (which the decoder reuses), else found with their own automaton.
+        if cache is not None:
+            flu_cands = self.flu_cands
+            found = [site for site in self._sites(text, cache) if site[2] in flu_cands]
+        else:
+            found = sorted(
+                (end + 1 - length, end + 1, key)
+                for end, (length, key) in self.flu_sites.iter(text)
+            )
         if not found:
             return 0.0
         norm = lm.normalize_char(text)
@@ -745,20 +752,41 @@ class Engine:
 
     # -- decoding -------------------------------------------------------------------------
     def find_sites(
-        self, text: str, spans: list[tuple[int, int, float]] | None = None
+        self,
+        text: str,
+        spans: list[tuple[int, int, float]] | None = None,
+        cache: dict | None = None,
     ) -> list[tuple[int, int, str]]:
         """Lexicon sites ``(start, end, form)`` of ``text`` in order; with ``spans``, only those
-        inside one of them (no form spans a line break, so a line's sites are found alone)."""
+        inside one of them (no form spans a line break, so a line's sites are found alone).
+        With ``cache`` (the per-repair dict), each span's sites are memoized by its text."""
         if spans is None:
             bounds = [(0, len(text))]
         else:
             bounds = [(lo, hi) for lo, hi, _ in spans]
-        found = [
-            (end + 1 - length, end + 1, key)
-            for lo, hi in bounds
-            for end, (length, key) in self.sites.iter(text, lo, hi)
-        ]
+        if cache is not None:
+            found = [
+                (start + lo, end + lo, key)
+                for lo, hi in bounds
+                for start, end, key in self._sites(text[lo:hi], cache)
+            ]
+        else:
+            found = [
+                (end + 1 - length, end + 1, key)
+                for lo, hi in bounds
+                for end, (length, key) in self.sites.iter(text, lo, hi)
+            ]
         found.sort()
+        return found
+
+    def _sites(self, text: str, cache: dict) -> list[tuple[int, int, str]]:
+        """Lexicon sites ``(start, end, form)`` of ``text`` in order, memoized per repair."""
+        memo = cache.setdefault(_SITES, {})
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = sorted(
+                (end + 1 - length, end + 1, key) for end, (length, key) in self.sites.iter(text)
+            )
         return found
 
     def decode(
@@ -781,7 +809,7 @@ class Engine:
         post-level spun probability (default: the highest line probability); antonym swaps are
         undone only where it is at least ``ANTONYM_PI``.
         """
-        found = self.find_sites(text, spans)
+        found = self.find_sites(text, spans, cache)
         norm = lm.normalize_char(text)
         generic = self._generic_sites(text, norm, spans, found, cache)
         if generic:
