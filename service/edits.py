@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import Any
 
 __all__ = ["Edit", "apply_edits", "compose", "edits_by_kind", "edits_from_diff", "validate_edits"]
@@ -106,7 +107,7 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], original: str) -> lis
         return pos + edit.end - hi
 
     items = [(lo, hi, 0, e) for lo, hi, e in spans] + [(e.start, e.end, 1, e) for e in second]
-    items.sort(key=lambda item: (item[0], item[1], item[2]))
+    items.sort(key=itemgetter(0, 1, 2))
 
     result: list[Edit] = []
 
@@ -143,19 +144,34 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], original: str) -> lis
 
     cluster: list[tuple[int, int, int, Edit]] = []
     cluster_hi = -1
+    append = result.append
     for item in items:
         if cluster and item[0] < cluster_hi:
             cluster.append(item)
             cluster_hi = max(cluster_hi, item[1])
             continue
-        if cluster:
+        if len(cluster) > 1:
             flush(cluster)
+        elif cluster:  # a lone edit (most of them), as flush() would treat it
+            lo, hi, stage, edit = cluster[0]
+            if stage == 0:
+                append(edit)
+            else:
+                start = to_original(lo, is_end=False)
+                end = start if lo == hi else to_original(hi, is_end=True)
+                if start == edit.start and end == edit.end and original[start:end] == edit.before:
+                    append(edit)  # no first-stage edit before it changes its offsets
+                else:
+                    append(
+                        Edit(start, end, original[start:end], edit.after, edit.kind,
+                             edit.confidence)
+                    )
         cluster = [item]
         cluster_hi = item[1]
     flush(cluster)
     # Python's sort is stable and clusters were flushed in intermediate order, so insertions at
     # the same original offset keep their relative order.
-    result.sort(key=lambda e: (e.start, e.end))
+    result.sort(key=attrgetter("start", "end"))
     return [e for e in result if e.before != e.after]
 
 
