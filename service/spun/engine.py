@@ -798,6 +798,22 @@ class Engine:
         post_pi: float | None = None,
         trusted: bool = False,
     ) -> list[Decision]:
+        """The restorations of :meth:`_choose` as decisions, in text order."""
+        choices = self._choose(text, spans, counts, cache, post_pi, trusted)
+        return [
+            Decision(start, end, text[start:end], original, round(conf, 4))
+            for start, (end, _, original, conf) in sorted(choices.items())
+        ]
+
+    def _choose(
+        self,
+        text: str,
+        spans: list[tuple[int, int, float]],
+        counts: dict[str, int] | None = None,
+        cache: dict[str, float] | None = None,
+        post_pi: float | None = None,
+        trusted: bool = False,
+    ) -> dict[int, tuple[int, str, str, float]]:
         """Restorations chosen site by site within ``spans`` = (start, end, spun probability).
 
         Two left-to-right passes of iterated conditional modes: each site compares "keep" with
@@ -808,6 +824,8 @@ class Engine:
         (the fixed-point re-runs of :func:`service.spun.fix`) to reuse them.  ``post_pi`` is the
         post-level spun probability (default: the highest line probability); antonym swaps are
         undone only where it is at least ``ANTONYM_PI``.
+
+        Returns ``start → (end, original in LM form, original, confidence)``.
         """
         found = self.find_sites(text, spans, cache)
         norm = lm.normalize_char(text)
@@ -815,7 +833,7 @@ class Engine:
         if generic:
             found = sorted(found + generic[0])
         if not found:
-            return []
+            return {}
         site_cands = self.site_cands if not generic else {**self.site_cands, **generic[1]}
         counts = counts or {}
         # Per site: (stop, doc term, members); the static gain of a member is the prior, the
@@ -895,7 +913,7 @@ class Engine:
             form_sites[key] = form_sites.get(key, 0) + 1
             placed.append((start, key))
         if not groups:
-            return []
+            return {}
         starts = sorted(groups)
         # Forms at two or more sites: only their readings are tallied for consistency.
         repeated = {form for form, count in form_sites.items() if count > 1}
@@ -909,10 +927,7 @@ class Engine:
             choices = self._pass(
                 norm, starts, groups, multi, choices, None, bonus, memo, lm_cache, trusted
             )
-        return [
-            Decision(start, end, text[start:end], original, round(conf, 4))
-            for start, (end, _, original, conf) in sorted(choices.items())
-        ]
+        return choices
 
     def _generic_sites(
         self,
@@ -1364,9 +1379,10 @@ class Engine:
         pi, spans, counts = self.assess(text, cache)
         if not spans:
             return [], pi
+        choices = self._choose(text, spans, counts, cache, pi, self.table_in_use(text, cache))
         edits = [
-            Edit(d.start, d.end, d.before, d.after, KIND, d.confidence)
-            for d in self.decode(text, spans, counts, cache, pi, self.table_in_use(text, cache))
+            Edit(start, end, text[start:end], original, KIND, round(conf, 4))
+            for start, (end, _, original, conf) in sorted(choices.items())
         ]
         return edits, pi
 
