@@ -353,6 +353,15 @@ class Engine:
                 key, (len(key), weight.get(key, 0.0), key in originals, key)
             )
         self.evidence_auto.make_automaton()
+        # Both automata in one, for a single scan per line: (length, form, a lexicon site?,
+        # the evidence automaton's value or None).
+        self.line_auto = ahocorasick.Automaton()
+        for key, value in self.evidence_auto.items():
+            self.line_auto.add_word(key, (len(key), key, key in self.cands, value))
+        for key in self.cands:
+            if not self.line_auto.exists(key):
+                self.line_auto.add_word(key, (len(key), key, True, None))
+        self.line_auto.make_automaton()
         self.forward_originals = originals
         self.evidence_weight = {key: w for key, w in weight.items() if w}
         self.word_forms = frozenset(word_forms)
@@ -615,11 +624,25 @@ class Engine:
         memo = cache.setdefault(_READINGS, {})
         found = memo.get(text)
         if found is None:
-            found = memo[text] = self._lexical_readings(text)
+            # One scan for the evidence forms and the lexicon sites (memoized for :meth:`_sites`).
+            matches = list(self.line_auto.iter(text))
+            sites = cache.setdefault(_SITES, {})
+            if text not in sites:
+                sites[text] = sorted(
+                    (end + 1 - length, end + 1, key)
+                    for end, (length, key, site, _) in matches
+                    if site
+                )
+            found = memo[text] = self._lexical_readings(
+                text, [(end, value) for end, (_, _, _, value) in matches if value is not None]
+            )
         return found
 
-    def _lexical_readings(self, text: str) -> tuple[float, float, dict[str, int], dict[str, int]]:
-        """The two readings' log-odds, the surviving originals' counts and the forms' counts."""
+    def _lexical_readings(
+        self, text: str, matches: list[tuple[int, tuple[int, float, bool, str]]] | None = None
+    ) -> tuple[float, float, dict[str, int], dict[str, int]]:
+        """The two readings' log-odds, the surviving originals' counts and the forms' counts
+        (``matches``: the evidence automaton's matches in ``text``, when already found)."""
         spun_spans: list[tuple[int, int]] = []
         orig_spans: list[tuple[int, int, str]] = []
         spun_seen: dict[str, int] = {}
@@ -627,7 +650,9 @@ class Engine:
         common = 0.0
         words: list[float] = []
         word_forms = self.word_forms
-        for end, (length, w, is_orig, key) in self.evidence_auto.iter(text):
+        if matches is None:
+            matches = self.evidence_auto.iter(text)
+        for end, (length, w, is_orig, key) in matches:
             if w:
                 # Diminishing returns: one topic word repeated (松 in a text about pines) is not
                 # a table applied across the post.
