@@ -210,6 +210,16 @@ def _real_word(form: str) -> bool:
     return dictionary > resources.UNSEEN or web > resources.UNSEEN
 
 
+def _by_first_char(form: str) -> tuple[float, str]:
+    """Sort key: forms whose first character is more frequent (as a word) first."""
+    try:
+        from service.spun import resources
+
+        return -resources.word_freq(form[0]), form
+    except (ImportError, OSError, ValueError):
+        return 0.0, form
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
@@ -354,13 +364,15 @@ class Engine:
             )
         self.evidence_auto.make_automaton()
         # Both automata in one, for a single scan per line: (length, form, a lexicon site?,
-        # the evidence automaton's value or None).
+        # the evidence automaton's value or None).  The automaton looks a node's children up in
+        # the order they were added, so forms starting with frequent characters go in first
+        # (same matches, faster scans).
+        evidence_values = dict(self.evidence_auto.items())
         self.line_auto = ahocorasick.Automaton()
-        for key, value in self.evidence_auto.items():
-            self.line_auto.add_word(key, (len(key), key, key in self.cands, value))
-        for key in self.cands:
-            if not self.line_auto.exists(key):
-                self.line_auto.add_word(key, (len(key), key, True, None))
+        for key in sorted(set(evidence_values) | set(self.cands), key=_by_first_char):
+            self.line_auto.add_word(
+                key, (len(key), key, key in self.cands, evidence_values.get(key))
+            )
         self.line_auto.make_automaton()
         self.forward_originals = originals
         self.evidence_weight = {key: w for key, w in weight.items() if w}
