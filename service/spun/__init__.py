@@ -44,7 +44,7 @@ def fix(text: str) -> FixResult:
     Runs to a fixed point (at most a few passes) so that ``fix`` of the output changes nothing.
     """
     eng = _engine()
-    cache: dict[str, float] = {}  # LM window scores, shared by the passes
+    cache: dict = {}  # per-repair memos (each line's evidence …), shared by the passes
     edits, first_score = eng.run(text, cache)
     current = apply_edits(text, edits) if edits else text
     for _ in range(_MAX_PASSES - 1):

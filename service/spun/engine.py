@@ -39,7 +39,8 @@
    first-pass decisions whose margin is at least ``SETTLED``); candidates starting at one
    position (a lexicon form, the two swaps of an unseen pair) are weighed in the same window;
    repeated forms are pulled towards one post-wide reading, as a spinner applies its table
-   uniformly.  LM window scores are cached per call and shared with the fixed-point re-run.
+   uniformly.  LM window scores are memoized process-wide (bounded); each line's evidence, sites
+   and fragments per repair, shared with the fixed-point re-run.
 4. Precision where the spun form is a real word: unless the post shows at least ``HALLMARKS``
    telltale forms of the table (then its spinner is one this lexicon knows), a real-word form is
    undone only with a channel prior (the share of its occurrences a spinner would explain) and
@@ -276,7 +277,10 @@ class Engine:
 
     def __init__(self) -> None:
         self.model = lm.model()
+        # LM window scores, memoized process-wide (see lm.window_scorer): ``window_known`` is
+        # the memo's lookup (None: not scored yet), ``window_score`` scores and remembers.
         self.window_score = lm.window_scorer(self.model)
+        self.window_known = self.window_score.known
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
         self._upgrade_auto: ahocorasick.Automaton | bool | None = None
@@ -468,6 +472,7 @@ class Engine:
             return 0.0  # sites have two characters or more: too few could fit
         norm = lm.normalize_char(text)
         score = self.window_score
+        known = self.window_known
         table = self._upgrades
         count = 0
         counted: set[str] = set()  # a repeated word is one piece of evidence
@@ -481,14 +486,14 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = cache.get(window)
+            keep = known(window)
             if keep is None:
-                keep = cache[window] = score(window)
+                keep = score(window)
             for original in table[key][:SYN_TRIES]:
                 window = left + original + right
-                value = cache.get(window)
+                value = known(window)
                 if value is None:
-                    value = cache[window] = score(window)
+                    value = score(window)
                 if value - keep >= SYN_GAIN:
                     count += 1
                     counted.add(key)
@@ -717,6 +722,7 @@ class Engine:
             return 0.0
         norm = lm.normalize_char(text)
         score = self.window_score
+        known = self.window_known
         cache = {} if cache is None else cache
         nonword = real = 0.0
         seen: dict[str, int] = {}
@@ -726,15 +732,15 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = cache.get(window)
+            keep = known(window)
             if keep is None:
-                keep = cache[window] = score(window)
+                keep = score(window)
             best = -99.0
             for cand_norm in flu_cands[key]:
                 window = left + cand_norm + right
-                value = cache.get(window)
+                value = known(window)
                 if value is None:
-                    value = cache[window] = score(window)
+                    value = score(window)
                 best = max(best, value)
             if best <= -99.0:
                 continue
@@ -756,6 +762,7 @@ class Engine:
         if gen is None:
             return 0.0
         score = self.window_score
+        known = self.window_known
         total = 0.0
         seen: dict[str, int] = {}
         for j in self._suspects(norm, cache):
@@ -765,15 +772,15 @@ class Engine:
             left = norm[max(0, j - CTX) : j]
             right = norm[j + 2 : j + 2 + CTX]
             window = left + norm[j : j + 2] + right
-            keep = cache.get(window)
+            keep = known(window)
             if keep is None:
-                keep = cache[window] = score(window)
+                keep = score(window)
             best = -99.0
             for original in strong:
                 window = left + lm.normalize_char(original) + right
-                value = cache.get(window)
+                value = known(window)
                 if value is None:
-                    value = cache[window] = score(window)
+                    value = score(window)
                 best = max(best, value)
             count = seen[text[j : j + 2]] = seen.get(text[j : j + 2], 0) + 1
             gain = min(GENERIC_HIGH, max(0.0, GENERIC_SCALE * (best - keep - GENERIC_T)))
@@ -857,10 +864,10 @@ class Engine:
         every candidate original by the LM score of the window (n−1 characters of already
         decided output on the left, the candidate, n−1 characters on the right) plus the prior.
         The first pass sees the raw text on the right, the second the first pass's output.
-        ``cache`` maps LM windows to scores; pass the same dict to later calls on related text
-        (the fixed-point re-runs of :func:`service.spun.fix`) to reuse them.  ``post_pi`` is the
-        post-level spun probability (default: the highest line probability); antonym swaps are
-        undone only where it is at least ``ANTONYM_PI``.
+        ``cache`` holds per-repair memos (each line's evidence, sites, fragments); pass the same
+        dict to later calls on related text (the fixed-point re-runs of :func:`service.spun.fix`)
+        to reuse them.  ``post_pi`` is the post-level spun probability (default: the highest line
+        probability); antonym swaps are undone only where it is at least ``ANTONYM_PI``.
 
         Returns ``start → (end, original in LM form, original, confidence)``.
         """
@@ -1077,7 +1084,7 @@ class Engine:
         trusted: bool = False,
     ) -> dict[int, tuple[int, str, str, float]]:
         model_score = self.window_score
-        get = lm_cache.get
+        get = self.window_known
         n = len(norm)
         if previous is not None:
             # The first pass's output, and where each input position lands in it (-1: inside
@@ -1154,7 +1161,7 @@ class Engine:
                 window = tail + norm[p:stop] + right
                 keep = get(window)
                 if keep is None:
-                    keep = lm_cache[window] = model_score(window)
+                    keep = model_score(window)
                 gains = []
                 if len(group) == 1 and tally is not None and p not in multi:
                     # The common case in the first pass: one candidate, nothing to tally.
@@ -1162,7 +1169,7 @@ class Engine:
                     window = tail + cand.norm + norm[p + klen : stop] + right
                     value = get(window)
                     if value is None:
-                        value = lm_cache[window] = model_score(window)
+                        value = model_score(window)
                     gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and gain < need:
@@ -1182,7 +1189,7 @@ class Engine:
                     window = tail + cand.norm + norm[p + klen : stop] + right
                     value = get(window)
                     if value is None:
-                        value = lm_cache[window] = model_score(window)
+                        value = model_score(window)
                     lm_gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and lm_gain < need:
@@ -1281,6 +1288,7 @@ class Engine:
         """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""
         norm = lm.normalize_char(text)
         score = self.window_score
+        known = self.window_known
         count = 0
         last = -1
         counted: set[str] = set()  # a repeated form is one piece of evidence
@@ -1290,16 +1298,16 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = cache.get(window)
+            keep = known(window)
             if keep is None:
-                keep = cache[window] = score(window)
+                keep = score(window)
             for cand in self.cands[key]:
                 if cand.guarded:
                     continue
                 window = left + cand.norm + right
-                value = cache.get(window)
+                value = known(window)
                 if value is None:
-                    value = cache[window] = score(window)
+                    value = score(window)
                 if value - keep >= SHORT_FLUENT_GAIN:
                     count += 1
                     last = end

@@ -50,22 +50,32 @@ def tokens(text: str) -> str:
 SCORES_MAX = 200_000
 
 
-def window_scorer(lm_model: kenlm.Model, limit: int = SCORES_MAX) -> Callable[[str], float]:
+class WindowScorer:
     """``window → lm_model.score(tokens(window), bos=False, eos=False)`` for a window already in the
-    LM's form (:func:`normalize_char`), memoized (at most ``limit`` windows)."""
-    memo: dict[str, float] = {}
-    get = memo.get
-    score = lm_model.score
+    LM's form (:func:`normalize_char`), memoized (at most ``limit`` windows); ``known(window)`` is
+    the memoized score or None."""
 
-    def window_score(window: str) -> float:
-        value = get(window)
+    __slots__ = ("known", "_memo", "_limit", "_score")
+
+    def __init__(self, lm_model: kenlm.Model, limit: int = SCORES_MAX) -> None:
+        self._memo: dict[str, float] = {}
+        self._limit = limit
+        self._score = lm_model.score
+        self.known: Callable[[str], float | None] = self._memo.get  # (cleared, never replaced)
+
+    def __call__(self, window: str) -> float:
+        memo = self._memo
+        value = memo.get(window)
         if value is None:
-            if len(memo) >= limit:
+            if len(memo) >= self._limit:
                 memo.clear()
-            value = memo[window] = score(" ".join(window), False, False)
+            value = memo[window] = self._score(" ".join(window), False, False)
         return value
 
-    return window_score
+
+def window_scorer(lm_model: kenlm.Model, limit: int = SCORES_MAX) -> WindowScorer:
+    """The memoized window scorer of ``lm_model`` (see :class:`WindowScorer`)."""
+    return WindowScorer(lm_model, limit)
 
 
 _lock = threading.Lock()
