@@ -129,13 +129,16 @@ class Neighbours:
 
     def _sized_words(self) -> tuple[Container[str], Container[str]]:
         """The dictionary's 2-character words and its words of 3 to ``FRAGMENT_SPAN`` characters,
-        as two compact sets (built once; far faster to probe than the whole frequency table)."""
+        as two compact tables (built once; far faster to probe than the whole frequency table).
+
+        Dicts of strings to None rather than sets: the garbage collector never tracks them, where
+        it would walk a set's hundreds of thousands of words at every full collection."""
         if self._sized is None:
             words = self.words
             if isinstance(words, Iterable):
                 self._sized = (
-                    frozenset(w for w in words if len(w) == 2),
-                    frozenset(w for w in words if 2 < len(w) <= FRAGMENT_SPAN),
+                    dict.fromkeys(w for w in words if len(w) == 2),
+                    dict.fromkeys(w for w in words if 2 < len(w) <= FRAGMENT_SPAN),
                 )
             else:
                 self._sized = (words, words)
