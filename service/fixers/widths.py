@@ -24,6 +24,8 @@ _CHINESE_PUNCT = frozenset("，：；！？（）")
 # Any full-width form but the Chinese punctuation (which alone never changes).
 _DETECT = re.compile("[\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uff5e]")
 _TOKEN = re.compile("[\uff01-\uff5e\u0021-\u007e]*[\uff01-\uff5e][\uff01-\uff5e\u0021-\u007e]*")
+# The characters of a token that :func:`_alnum` accepts: ASCII letters and digits, either width.
+_ALNUM = re.compile("[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def detect(text: str) -> bool:
@@ -67,8 +69,8 @@ def fix(text: str) -> FixResult:
     edits: list[Edit] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
-        if not any(_alnum(ch) for ch in token):
-            continue
+        if _ALNUM.search(token) is None:
+            continue  # symbols alone (most tokens are one Chinese comma)
         base = match.start()
         out: list[str] = []
         k = 0
