@@ -49,12 +49,12 @@ SUSPECT = re.compile(
 )
 # The same class without its code points beyond the BMP, for text that has none (most text): a
 # class of BMP characters alone is a bitmap test per character, several times faster to scan.
-_SUSPECT_BMP = re.compile(
+SUSPECT_BMP = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e"
     + _class([(lo, min(hi, 0xFFFF)) for lo, hi in _IGNORABLE if lo <= 0xFFFF])
     + "]"
 )
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _PICTO = re.compile(
     "[" + _class(_PICTOGRAPHIC) + "\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff\u20e3]"
 )
@@ -68,7 +68,7 @@ def detect(text: str) -> bool:
 
 def _suspect(text: str) -> re.Pattern[str]:
     """:data:`SUSPECT`, or its BMP part where ``text`` has no character beyond the BMP."""
-    return SUSPECT if _ASTRAL.search(text) is not None else _SUSPECT_BMP
+    return SUSPECT if ASTRAL.search(text) is not None else SUSPECT_BMP
 
 
 @cache
