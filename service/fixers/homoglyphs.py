@@ -29,10 +29,14 @@ def _load() -> dict[str, str]:
 
 TABLE = _load()
 _LETTER = "A-Za-z\u00c0-\u024f\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u1d00-\u1dbf\u1f00-\u1fff\ua640-\ua69f"
-# A Cyrillic/Greek letter touching a Latin one, in either order: the cheap pre-check.
+# A Cyrillic/Greek letter touching a Latin one, in either order: the cheap pre-check.  Written to
+# begin with the Cyrillic/Greek class (the Latin letter after it, or before it by a lookbehind), so
+# that the search skips to those letters, which are rare, instead of trying two branches at every
+# character.
+_LATIN_LETTER = "[A-Za-z\u00c0-\u024f]"
+_FOREIGN_LETTER = "[\u0370-\u052f\u1d00-\u1dbf\u1f00-\u1fff\ua640-\ua69f]"
 _DETECT = re.compile(
-    "[A-Za-z\u00c0-\u024f][\u0370-\u052f\u1d00-\u1dbf\u1f00-\u1fff\ua640-\ua69f]"
-    "|[\u0370-\u052f\u1d00-\u1dbf\u1f00-\u1fff\ua640-\ua69f][A-Za-z\u00c0-\u024f]"
+    _FOREIGN_LETTER + "(?:(?<=" + _LATIN_LETTER + _FOREIGN_LETTER + ")|(?=" + _LATIN_LETTER + "))"
 )
 _WORD = re.compile(f"[{_LETTER}]+")
 
