@@ -21,7 +21,7 @@ implausible in a Latin way is handed to ``ftfy.fix_encoding``.  Irrecoverable da
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from service.edits import Edit, apply_edits, compose, edits_from_diff
@@ -456,10 +456,28 @@ def _one_pass(text: str) -> list[Edit]:
     return edits
 
 
+# The first characters of every _ANCHOR match (and U+00A0), as one class.
+_ANCHOR_FIRST = re.compile(char_class(_GBK_LEADS + "".join(map(chr, range(0x80, 0x100)))))
+
+
+def _anchors(text: str) -> Iterator[re.Match[str]]:
+    """``_ANCHOR.finditer(text)``, trying a match only where one can begin (the regex's three
+    branches have no common first character, so its own search tries them at every character)."""
+    find, match = _ANCHOR_FIRST.search, _ANCHOR.match
+    position = 0
+    while (candidate := find(text, position)) is not None:
+        found = match(text, candidate.start())
+        if found is None:
+            position = candidate.start() + 1
+        else:
+            yield found
+            position = found.end()
+
+
 def _windowed_pass(text: str) -> list[Edit]:
     """:func:`_one_pass` on the neighbourhoods of the anchors only (clean text costs nothing)."""
     windows: list[list[int]] = []
-    for match in _ANCHOR.finditer(text):
+    for match in _anchors(text):
         lo, hi = max(0, match.start() - WINDOW), min(len(text), match.end() + WINDOW)
         if windows and lo <= windows[-1][1]:
             windows[-1][1] = hi
