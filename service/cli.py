@@ -477,13 +477,14 @@ def cmd_process(args: argparse.Namespace) -> int:
     """Batch mode: JSONL raw posts in, clean events (JSONL) out, dead letters to --dlq."""
     from tqdm import tqdm
 
-    from service.pipeline import Limits, Origin, process_message
+    from service.pipeline import Limits, Origin, process_message, warm_up
 
     # flag > QINGLIU_MAX_BYTES > default, validated like every setting (1 byte to 64 MiB)
     limits = Limits(max_bytes=config.load({"max_bytes": args.max_bytes}).max_bytes)
     source = args.input or "-"
     counts = {"clean": 0, "dlq": 0}
     rules = rules_cli.batch_rules(args)
+    warm_up()  # as a worker does: models loaded, the heap settled (see pipeline.settle_heap)
     with contextlib.ExitStack() as stack:
         stream = stack.enter_context(_open_in(args.input))
         out = stack.enter_context(_open_out(args.output))

@@ -7,6 +7,7 @@ benchmarks all call :func:`process_message` or :func:`repair_text`, so they cann
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import logging
@@ -442,6 +443,16 @@ def warm_up() -> None:
     tagging.warm_up()
     for post in samples.demo_posts() + samples.make_posts(3):
         process_message(post)
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Put everything allocated so far (the lexicons' and models' millions of objects) out of
+    the garbage collector's reach: it no longer walks them at every full collection, which cost
+    a fully spun post about a tenth of its repair time.  Loaded data lives as long as the process.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _now_iso() -> str:

@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     clean *= max(1, args.repeat_text)
     if spun is not None:
         spun *= max(1, args.repeat_text)
-    # Warm up: load dictionaries and models before measuring or reading RSS.
+    # Warm up as a worker does (load dictionaries and models, settle the heap) before measuring
+    # or reading RSS.
+    pipeline.warm_up()
     pipeline.repair_text(mixed)
     jieba.lcut(mixed, HMM=False)
     pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS)
