@@ -34,6 +34,7 @@ def _leader_of_most(bootstrap: str, topic: str) -> int:
     return asyncio.run(describe())
 
 
+@pytest.mark.slow  # 20-33 s: a broker outage and its recovery, with test files run in parallel
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
 def test_broker_killed_and_restarted_mid_stream(kafka3: str, workers: list, logdir: Path,
                                                 guarantee: str) -> None:
