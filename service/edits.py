@@ -111,17 +111,21 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], original: str) -> lis
 
     result: list[Edit] = []
 
+    def lone(item: tuple[int, int, int, Edit]) -> Edit:
+        """A cluster of one edit (most of them): a first-stage edit as it is, a second-stage one
+        mapped back to original offsets (itself where no first-stage edit before it moved them)."""
+        lo, hi, stage, edit = item
+        if stage == 0:
+            return edit
+        start = to_original(lo, is_end=False)
+        end = start if lo == hi else to_original(hi, is_end=True)
+        if start == edit.start and end == edit.end and original[start:end] == edit.before:
+            return edit
+        return Edit(start, end, original[start:end], edit.after, edit.kind, edit.confidence)
+
     def flush(cluster: list[tuple[int, int, int, Edit]]) -> None:
         if len(cluster) == 1:
-            lo, hi, stage, edit = cluster[0]
-            if stage == 0:
-                result.append(edit)
-            else:
-                start = to_original(lo, is_end=False)
-                end = start if lo == hi else to_original(hi, is_end=True)
-                result.append(
-                    Edit(start, end, original[start:end], edit.after, edit.kind, edit.confidence)
-                )
+            result.append(lone(cluster[0]))
             return
         lo = min(item[0] for item in cluster)
         hi = max(item[1] for item in cluster)
@@ -150,22 +154,10 @@ def compose(first: Sequence[Edit], second: Sequence[Edit], original: str) -> lis
             cluster.append(item)
             cluster_hi = max(cluster_hi, item[1])
             continue
-        if len(cluster) > 1:
+        if len(cluster) == 1:
+            append(lone(cluster[0]))
+        elif cluster:
             flush(cluster)
-        elif cluster:  # a lone edit (most of them), as flush() would treat it
-            lo, hi, stage, edit = cluster[0]
-            if stage == 0:
-                append(edit)
-            else:
-                start = to_original(lo, is_end=False)
-                end = start if lo == hi else to_original(hi, is_end=True)
-                if start == edit.start and end == edit.end and original[start:end] == edit.before:
-                    append(edit)  # no first-stage edit before it changes its offsets
-                else:
-                    append(
-                        Edit(start, end, original[start:end], edit.after, edit.kind,
-                             edit.confidence)
-                    )
         cluster = [item]
         cluster_hi = item[1]
     flush(cluster)

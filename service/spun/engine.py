@@ -277,9 +277,9 @@ class Engine:
 
     def __init__(self) -> None:
         self.model = lm.model()
-        # LM window scores, memoized process-wide (see lm.window_scorer): ``window_known`` is
+        # LM window scores, memoized process-wide (see lm.WindowScorer): ``window_known`` is
         # the memo's lookup (None: not scored yet), ``window_score`` scores and remembers.
-        self.window_score = lm.window_scorer(self.model)
+        self.window_score = lm.WindowScorer(self.model)
         self.window_known = self.window_score.known
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}

@@ -73,11 +73,6 @@ class WindowScorer:
         return value
 
 
-def window_scorer(lm_model: kenlm.Model, limit: int = SCORES_MAX) -> WindowScorer:
-    """The memoized window scorer of ``lm_model`` (see :class:`WindowScorer`)."""
-    return WindowScorer(lm_model, limit)
-
-
 _lock = threading.Lock()
 _model: kenlm.Model | None = None
 
