@@ -73,7 +73,7 @@ _DETECT = re.compile(_ANCHOR.pattern + "|\ufffd|锟斤")
 # What the invisible fixer may delete, less U+0080–U+00FF (bytes of latin-1 mojibake).
 _HIDDEN = re.compile("(?![\x80-\xff])(?:" + invisible.SUSPECT.pattern + ")")
 _HIDDEN_BMP = re.compile("(?![\x80-\xff])(?:" + invisible.SUSPECT_BMP.pattern + ")")
-_UNRECOVERABLE = re.compile("\ufffd+|(?:锟斤拷)+")
+_UNRECOVERABLE = ("\ufffd", "锟斤拷")  # what irrecoverable damage leaves behind
 WINDOW = 8  # characters searched on each side of an anchor
 
 
@@ -492,83 +492,12 @@ def _windowed_pass(text: str) -> list[Edit]:
     return edits
 
 
-_CATEGORIES = {
-    "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_DIGIT": r"\d",
-    "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W",
-}
-
-
-def _escape(cp: int) -> str:
-    return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}" if cp < 0x10000 else f"\\U{cp:08x}"
-
-
-def _first_chars(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A class of every character a match of ``pattern`` can begin with (possibly more), or None
-    where the pattern is not a plain alternation of branches that each begin with a character or
-    a character set (optionally after ``^``)."""
-    import re._constants as sre
-    import re._parser as sre_parse
-
-    if pattern.flags & (re.IGNORECASE | re.LOCALE | re.MULTILINE):
-        return None
-    tree = sre_parse.parse(pattern.pattern, pattern.flags)
-    branches = [tree]
-    if len(tree.data) == 1 and tree.data[0][0] is sre.BRANCH:
-        branches = tree.data[0][1][1]
-    parts = []
-    for branch in branches:
-        items = list(branch.data)
-        while items and items[0] == (sre.AT, sre.AT_BEGINNING):
-            items.pop(0)
-        if not items:
-            return None
-        op, av = items[0]
-        if op is sre.LITERAL:
-            parts.append(_escape(av))
-            continue
-        if op is not sre.IN:
-            return None
-        negate, body = "", []
-        for item_op, item_av in av:
-            if item_op is sre.NEGATE:
-                negate = "^"
-            elif item_op is sre.LITERAL:
-                body.append(_escape(item_av))
-            elif item_op is sre.RANGE:
-                body.append(_escape(item_av[0]) + "-" + _escape(item_av[1]))
-            elif item_op is sre.CATEGORY and str(item_av) in _CATEGORIES:
-                body.append(_CATEGORIES[str(item_av)])
-            else:
-                return None
-        parts.append("[" + negate + "".join(body) + "]")
-    return re.compile("|".join(parts))
-
-
-@lru_cache(maxsize=1)
-def _badness_scan() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    from ftfy.badness import BADNESS_RE
-
-    try:
-        first = _first_chars(BADNESS_RE)
-    except Exception:  # a regex syntax or an ftfy this does not know
-        first = None
-    return BADNESS_RE, first
-
-
-def _is_bad(text: str) -> bool:
-    """``ftfy.badness.is_bad``: a search for its badness regex, tried only where a match can
-    begin (the regex has no common prefix, so the search tries every branch at every character)."""
-    bad, first = _badness_scan()
-    if first is None:
-        return bad.search(text) is not None
-    return any(bad.match(text, start.start()) for start in first.finditer(text))
-
-
 def _ftfy_pass(text: str) -> list[Edit]:
     """Latin-only damage that the span search left (other single-byte codecs, lost NBSPs)."""
     import ftfy
+    from ftfy.badness import is_bad
 
-    if not _is_bad(text):
+    if not is_bad(text):
         return []
     fixed = ftfy.fix_encoding(text)
     if fixed == text or text_cost(fixed) + MARGIN >= text_cost(text):
@@ -671,7 +600,7 @@ def fix(text: str) -> FixResult:
         kinds.append(KIND)
         changed = sum(edit.end - edit.start for edit in edits)
         score = min(1.0, 0.5 + changed / max(1, len(text)))
-    if "\ufffd" in current or "锟斤拷" in current:  # what _UNRECOVERABLE matches
+    if any(mark in current for mark in _UNRECOVERABLE):
         kinds.append(UNRECOVERABLE)
         score = max(score, 0.5)
     return FixResult(edits, score, tuple(kinds))
