@@ -55,6 +55,12 @@
    or far more non-word fragments than clean text has; or ``SHORT_FLUENT_SITES`` separate sites
    that the LM would much rather read restored.  Otherwise its probability is scaled below
    ``PI_DECODE``.
+6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
+   (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
+   ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates towards
+   more frequent words), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``; an
+   undecided line with some evidence of its own whose swap density reaches the model's ``theta``
+   counts ``SWAP_LLR``.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ from service.edits import Edit
 from service.spun import lm
 from service.spun.lexicon import Entry, entries
 from service.spun.neighbours import han_count, neighbours
+from service.spun.swapper import Judged, Swapper
 
 KIND = "spun"
 CTX = lm.ORDER - 1
@@ -190,6 +197,16 @@ SHORT_FRAGMENT_Z = 4.0
 # SHORT_FLUENT_GAIN (log10) or more.
 SHORT_FLUENT_SITES = 3
 SHORT_FLUENT_GAIN = 1.0
+# Table-free word swaps (service.spun.swapper): a line of at least SWAP_MIN_LEN characters that
+# no table explains, whose density of likely swaps reaches the model's theta (above every clean
+# calibration line), counts SWAP_LLR; in lines judged spun the judge's swaps are restored where
+# the lexicon decoder left the text alone.
+SWAP_MIN_LEN = 40
+SWAP_LLR = 8.0
+SWAP_RESTORE_DENSITY = 1.5
+SWAP_PI = 0.9
+SWAP_COVERED = 0.15
+SWAP_OWN_MIN = 0.0
 
 
 _PARTS = "\x00parts"  # key of the per-repair memo of line evidence inside the LM cache
@@ -198,6 +215,7 @@ _READINGS = "\x00readings"  # … and of each line's lexical readings
 _SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
 _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 _SITES = "\x00sites"  # … and of each line's lexicon sites
+_SWAPS = "\x00swaps"  # … and of each line's judged table-free swaps
 
 
 def _real_word(form: str) -> bool:
@@ -219,6 +237,16 @@ def _by_first_char(form: str) -> tuple[float, str]:
         return -resources.word_freq(form[0]), form
     except (ImportError, OSError, ValueError):
         return 0.0, form
+
+
+def _lines_of(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+    """The lines of ``text[lo:hi]`` with their offsets in ``text``."""
+    out = []
+    start = lo
+    for line in text[lo:hi].split("\n"):
+        out.append((start, line))
+        start += len(line) + 1
+    return out
 
 
 def _sigmoid(x: float) -> float:
@@ -281,6 +309,7 @@ class Engine:
         # the memo's lookup (None: not scored yet), ``window_score`` scores and remembers.
         self.window_score = lm.WindowScorer(self.model)
         self.window_known = self.window_score.known
+        self.swapper = Swapper(self.window_score)
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
         self._upgrade_auto: ahocorasick.Automaton | bool | None = None
@@ -451,7 +480,25 @@ class Engine:
                 if cache is not None:
                     cache.setdefault(_SYNONYMS, {})[text] = syn
                 fluent += syn
+            if synonyms:
+                fluent += self.swap_evidence(text, lexical + fluent, cache)
         return lexical, fluent, counts
+
+    def swap_evidence(self, line: str, own: float, cache: dict | None = None) -> float:
+        """``SWAP_LLR`` if ``line`` (long enough, with log-odds ``own`` that leave it undecided or
+        clean but within reach) shows the density of likely table-free swaps no clean line has."""
+        if len(line) < SWAP_MIN_LEN or not (SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0):
+            return 0.0
+        judged = self._judged(line, cache)
+        return SWAP_LLR if self.swapper.density(line, judged) >= self.swapper.model.theta else 0.0
+
+    def _judged(self, line: str, cache: dict | None) -> Judged:
+        """The swapper's judgement of ``line``, memoized per repair."""
+        memo = {} if cache is None else cache.setdefault(_SWAPS, {})
+        judged = memo.get(line)
+        if judged is None:
+            judged = memo[line] = self.swapper.judged(line)
+        return judged
 
     def synonym_evidence(self, text: str, cache: dict[str, float]) -> float:
         """Log-odds from words whose far more frequent synonym the LM much prefers in context.
@@ -1358,11 +1405,12 @@ class Engine:
         for k in undecided:
             line = lines[k]
             lexical, fluent, _ = parts[k]
-            if len(line) < SYN_MIN_LEN or not FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS:
-                continue
-            syn = memo.get(line)
-            if syn is None:
-                syn = memo[line] = self.synonym_evidence(line, cache)
+            syn = 0.0
+            if len(line) >= SYN_MIN_LEN and FLUENCY_MIN <= lexical + fluent < -PRIOR_LOGODDS:
+                syn = memo.get(line)
+                if syn is None:
+                    syn = memo[line] = self.synonym_evidence(line, cache)
+            syn += self.swap_evidence(line, lexical + fluent + syn, cache)
             if syn:
                 out[k] = syn
         return out
@@ -1425,11 +1473,48 @@ class Engine:
         if not spans:
             return [], pi
         choices = self._choose(text, spans, counts, cache, pi, self.table_in_use(text, cache))
+        self._add_swaps(text, spans, choices, cache)
         edits = [
             Edit(start, end, text[start:end], original, KIND, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())
         ]
         return edits, pi
+
+    def _add_swaps(
+        self,
+        text: str,
+        spans: list[tuple[int, int, float]],
+        choices: dict[int, tuple[int, str, str, float]],
+        cache: dict | None = None,
+    ) -> None:
+        """Add the table-free swaps (:mod:`service.spun.swapper`) of the long lines in ``spans``
+        to ``choices``, where no chosen restoration overlaps them."""
+        taken = [False] * len(text)
+        for start, (end, _, _, _) in choices.items():
+            taken[start:end] = [True] * (end - start)
+        for lo, hi, line_pi in spans:
+            if line_pi < SWAP_PI:
+                continue
+            for line_start, line in _lines_of(text, lo, hi):
+                if len(line) < SWAP_MIN_LEN:
+                    continue
+                end = line_start + len(line)
+                if sum(taken[line_start:end]) >= SWAP_COVERED * len(line):
+                    continue  # the lexicon explains this line's spinner
+                # (sites the lexicon restored are not judged, unless judged for evidence already)
+                mask = taken[line_start:end]
+                judged = (cache or {}).get(_SWAPS, {}).get(line)
+                if judged is None:
+                    judged = self.swapper.judged(line, mask)
+                for swap in self.swapper.restore(
+                    line, mask, SWAP_RESTORE_DENSITY, judged
+                ):
+                    choices[line_start + swap.start] = (
+                        line_start + swap.end,
+                        lm.normalize_char(swap.original),
+                        swap.original,
+                        swap.p,
+                    )
 
     def table_in_use(self, text: str, cache: dict | None = None) -> bool:
         """Whether ``text`` shows at least ``HALLMARKS`` distinct telltale forms of the table.
