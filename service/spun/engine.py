@@ -202,6 +202,7 @@ SHORT_FLUENT_GAIN = 1.0
 # calibration line), counts SWAP_LLR; in lines judged spun the judge's swaps are restored where
 # the lexicon decoder left the text alone.
 SWAP_MIN_LEN = 40
+SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
 SWAP_RESTORE_DENSITY = 1.5
 SWAP_PI = 0.9
@@ -487,7 +488,9 @@ class Engine:
     def swap_evidence(self, line: str, own: float, cache: dict | None = None) -> float:
         """``SWAP_LLR`` if ``line`` (long enough, with log-odds ``own`` that leave it undecided or
         clean but within reach) shows the density of likely table-free swaps no clean line has."""
-        if len(line) < SWAP_MIN_LEN or not (SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0):
+        if not SWAP_MIN_LEN <= len(line) <= SWAP_MAX_LEN or not (
+            SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
+        ):
             return 0.0
         judged = self._judged(line, cache)
         return SWAP_LLR if self.swapper.density(line, judged) >= self.swapper.model.theta else 0.0
@@ -1496,7 +1499,7 @@ class Engine:
             if line_pi < SWAP_PI:
                 continue
             for line_start, line in _lines_of(text, lo, hi):
-                if len(line) < SWAP_MIN_LEN:
+                if not SWAP_MIN_LEN <= len(line) <= SWAP_MAX_LEN:
                     continue
                 end = line_start + len(line)
                 if sum(taken[line_start:end]) >= SWAP_COVERED * len(line):
