@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from service.spun import lm
 from service.spun import swapper as S
-from service.spun.engine import engine
 from service.spun.evaluate import distance
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
 
 def main(argv: list[str]) -> int:
     out_path = Path(argv[0]) if argv else S.MODEL_PATH
-    score = engine().window_score
+    score = lm.WindowScorer(lm.model())
     blind = _build_blind()
     lines = [row for name in DEV_ROUNDS for row in replay(blind, name)]
     rows_of = [S.site_rows(spun, score) for spun, _, _, _ in lines]

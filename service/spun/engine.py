@@ -60,7 +60,8 @@
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates towards
    more frequent words), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``; an
    undecided line with some evidence of its own whose swap density reaches the model's ``theta``
-   counts ``SWAP_LLR``.
+   counts ``SWAP_LLR``.  A post whose spinner the lexicon knows (``table_in_use``) and explains
+   (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
 from __future__ import annotations
@@ -1475,13 +1476,26 @@ class Engine:
         pi, spans, counts = self.assess(text, cache)
         if not spans:
             return [], pi
-        choices = self._choose(text, spans, counts, cache, pi, self.table_in_use(text, cache))
-        self._add_swaps(text, spans, choices, cache)
+        trusted = self.table_in_use(text, cache)
+        choices = self._choose(text, spans, counts, cache, pi, trusted)
+        if not (trusted and self._explained(spans, choices)):
+            self._add_swaps(text, spans, choices, cache)
         edits = [
             Edit(start, end, text[start:end], original, KIND, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())
         ]
         return edits, pi
+
+    @staticmethod
+    def _explained(
+        spans: list[tuple[int, int, float]], choices: dict[int, tuple[int, str, str, float]]
+    ) -> bool:
+        """Whether the lexicon's restorations cover at least ``SWAP_COVERED`` of the text judged
+        spun: with the post's hallmarks (``table_in_use``), its spinner is one the lexicon knows,
+        and lines with fewer of its forms are the same spinner, not another table."""
+        spun_chars = sum(hi - lo for lo, hi, _ in spans)
+        covered = sum(end - start for start, (end, _, _, _) in choices.items())
+        return covered >= SWAP_COVERED * spun_chars
 
     def _add_swaps(
         self,

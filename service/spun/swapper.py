@@ -369,3 +369,8 @@ def load_model(path: Path = MODEL_PATH) -> Model:
             if _model is None:
                 _model = Model(json.loads(path.read_text("utf-8")))
     return _model
+
+
+def warm_up() -> None:
+    """Load the model now (workers call this before they consume)."""
+    load_model()

@@ -159,8 +159,10 @@ def test_round4_clean_posts(round4):
     assert round4["kinds"]["clean"]["changed_per_10k_correct"] == 0.0
 
 
-# Round 5 (fresh for the swap judge's round; scores read at the start and at the end only): first
-# measured 0.034 of errors removed, AUROC 0.70, no clean post changed (the engine before the judge).
+# Round 5 (fresh for the swap judge; only its aggregate scores were read: at the start, after the
+# judge, and when choosing between the judge and a variant trained on rounds 1–4 with segmentation
+# features, which scored 0.055 here and 0.044 on round 6): first measured 0.034 of errors removed,
+# AUROC 0.70, no clean post changed (the engine before the judge).
 ROUND5_FLOORS = {
     "spun:pressfarm_r5": 0.14,  # 0.153 (first 0.096)
     "spun:thesaurus_r5": 0.03,  # 0.040 (first 0.009)
@@ -190,3 +192,37 @@ def test_round5_clean_posts(round5):
     assert round5["sets"]["clean_long"]["posts_touched"] == 0
     assert round5["sets"]["clean_short"]["posts_touched"] == 0, round5["sets"]["clean_short"]
     assert round5["kinds"]["clean"]["changed_per_10k_correct"] == 0.0
+
+
+# Round 6 (fresh, written while the judge was tuned; read at the start, for the choice above, and at
+# the end): first measured 0.030 of errors removed, AUROC 0.78, with the engine before the judge;
+# 0.047 with it.  One short clean post is changed by the lexicon decoder (it was before the judge).
+ROUND6_FLOORS = {
+    "spun:wirefarm_r6": 0.07,  # 0.082 (0.071 before the judge)
+    "spun:docsyn_r6": 0.02,  # 0.032 (0.003 before the judge)
+    "spun:health_r6": 0.0,  # 0.007 (0.001 before the judge)
+    "spun:wirefarm_r6+docsyn_r6": 0.07,  # 0.087 (0.057 before the judge)
+    "spun:wirefarm_r6+health_r6": 0.0,  # 0.0: no light post is detected
+}
+
+
+@pytest.fixture(scope="module")
+def round6() -> dict:
+    return _round("round6")
+
+
+@pytest.mark.parametrize(("family", "floor"), sorted(ROUND6_FLOORS.items()))
+def test_round6_errors_removed_floor(round6, family, floor):
+    figures = round6["families"][family]
+    assert figures["errors_before"] > 0
+    assert figures["errors_removed"] >= floor, figures
+
+
+def test_round6_spun_posts_rank_above_clean_posts(round6):
+    assert round6["kinds"]["spun"]["auroc"] >= 0.77, round6["kinds"]["spun"]  # 0.786 (first 0.782)
+
+
+def test_round6_clean_posts(round6):
+    assert round6["sets"]["clean_long"]["posts_touched"] == 0
+    # One of 393 short posts is changed, as it was before the judge (a known miss, not tuned away).
+    assert round6["sets"]["clean_short"]["posts_touched"] <= 1, round6["sets"]["clean_short"]
