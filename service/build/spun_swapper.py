@@ -16,7 +16,9 @@ are no longer blind).  Later rounds are never read here: they measure the result
 4. ``tau`` (the probability a swap needs) maximises errors removed over the development lines;
    ``theta`` (the swap density that marks a line no table explains as spun) is set above every
    clean line of the calibration text: paragraphs ``CLEAN_SLICE`` of ``heldout_clean.txt`` and the
-   clean long paragraphs of rounds 1–3, with ``THETA_MARGIN`` on top.
+   clean long paragraphs of rounds 1–3, with ``THETA_MARGIN`` on top; ``rate_spun`` and
+   ``rate_clean`` (likely swaps per character in the development spun lines and in that clean
+   text) turn a line's count of likely swaps into Poisson evidence.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ CLEAN_SLICE = slice(400, 700)
 TAUS = (0.3, 0.4, 0.5, 0.6, 0.7)
 THETA_MARGIN = 0.5
 THETA_FLOOR = 2.0
+RATE_MIN_LEN = 40  # spun lines at least this long set the spun rate (the engine's SWAP_MIN_LEN)
 L2 = 1.0
 
 
@@ -103,7 +106,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _model(params, tau: float = 0.5, theta: float = 99.0) -> S.Model:
     mean, scale, weights, bias = params
-    return S.Model(_payload(mean, scale, weights, bias, tau, theta))
+    payload = _payload(mean, scale, weights, bias, tau, theta)
+    payload.update(rate_spun=1.0, rate_clean=0.5)  # (not used while fitting)
+    return S.Model(payload)
 
 
 def _payload(mean, scale, weights, bias, tau, theta) -> dict:
@@ -117,6 +122,14 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
         "tau": tau,
         "theta": theta,
     }
+
+
+def _rate(swap: S.Swapper, texts: list[str]) -> float:
+    """Likely swaps (p ≥ ``DENSITY_P``) per character of ``texts``."""
+    count = sum(
+        sum(1 for p, _ in swap.judged(text).values() if p >= S.DENSITY_P) for text in texts
+    )
+    return count / sum(len(text) for text in texts)
 
 
 def removed(lines, rows_of, model: S.Model, tau: float) -> float:
@@ -182,7 +195,13 @@ def main(argv: list[str]) -> int:
     densities = sorted(swap.density(p) for p in clean)
     theta = round(max(THETA_FLOOR, densities[-1] + THETA_MARGIN), 2)
     print(f"theta {theta} (clean calibration lines {len(clean)}, max density {densities[-1]:.2f})")
+    long_spun = [spun for spun, _, _, _ in lines if len(spun) >= RATE_MIN_LEN]
+    rate_spun = round(_rate(swap, long_spun), 5)
+    rate_clean = round(_rate(swap, clean), 5)
+    print(f"likely swaps per 100 characters: spun {100 * rate_spun:.2f}, clean {100 * rate_clean:.2f}")
     payload = _payload(*params, tau, theta)
+    payload["rate_spun"] = rate_spun
+    payload["rate_clean"] = rate_clean
     payload["trained_on"] = [f"tests/data/blind/{name}" for name in DEV_ROUNDS]
     payload["leave_one_round_out"] = cv
     out_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")

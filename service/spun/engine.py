@@ -58,9 +58,9 @@
 6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
    (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates towards
-   more frequent words), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``; an
-   undecided line with some evidence of its own whose swap density reaches the model's ``theta``
-   counts ``SWAP_LLR``.  A post whose spinner the lexicon knows (``table_in_use``) and explains
+   more frequent words), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An
+   undecided line whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise
+   its count of likely swaps adds its Poisson log-likelihood ratio (at most ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
    (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
@@ -205,6 +205,7 @@ SHORT_FLUENT_GAIN = 1.0
 SWAP_MIN_LEN = 40
 SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
+SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this
 SWAP_RESTORE_DENSITY = 1.5
 SWAP_PI = 0.9
 SWAP_COVERED = 0.15
@@ -487,14 +488,17 @@ class Engine:
         return lexical, fluent, counts
 
     def swap_evidence(self, line: str, own: float, cache: dict | None = None) -> float:
-        """``SWAP_LLR`` if ``line`` (long enough, with log-odds ``own`` that leave it undecided or
-        clean but within reach) shows the density of likely table-free swaps no clean line has."""
+        """Evidence from the table-free swaps of ``line`` (long enough, with log-odds ``own`` that
+        leave it undecided or clean but within reach): ``SWAP_LLR`` where their density is one no
+        clean line has, else the Poisson evidence of their count, clipped to [0, ``SWAP_CAP``]."""
         if not SWAP_MIN_LEN <= len(line) <= SWAP_MAX_LEN or not (
             SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
         ):
             return 0.0
         judged = self._judged(line, cache)
-        return SWAP_LLR if self.swapper.density(line, judged) >= self.swapper.model.theta else 0.0
+        if self.swapper.density(line, judged) >= self.swapper.model.theta:
+            return SWAP_LLR
+        return max(0.0, min(SWAP_CAP, self.swapper.likelihood_ratio(line, judged)))
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""

@@ -14,7 +14,7 @@ the probability that a spinner made this swap.
 - :meth:`Swapper.restore`: non-overlapping swaps with probability at least ``tau``, best first.
 - :meth:`Swapper.density`: the summed probability of the confident swaps per 100 characters, which
   is far higher in spun text than in clean text of any register (evidence for a line no table
-  explains).
+  explains); :meth:`Swapper.likelihood_ratio`: the count of likely swaps as Poisson evidence.
 
 Pure functions of the text; the model, tables and LM are loaded once per process.
 """
@@ -33,7 +33,7 @@ from service.spun import lm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "swapper.json"
-SCHEMA = 1
+SCHEMA = 2
 MAX_LEN = 3  # longest site, in characters
 CTX = lm.ORDER - 1
 PARTNERS = 20  # partner characters tried per position of a site
@@ -144,6 +144,11 @@ class Model:
         self.bias = float(data["bias"])
         self.tau = float(data["tau"])
         self.theta = float(data["theta"])
+        # Likely swaps (p ≥ DENSITY_P) per character in spun and in clean text.
+        self.rate_spun = float(data["rate_spun"])
+        self.rate_clean = float(data["rate_clean"])
+        if not 0.0 < self.rate_clean < self.rate_spun:
+            raise ValueError(f"{MODEL_PATH.name}: swap rates must satisfy 0 < clean < spun")
         if not (len(self.mean) == len(self.scale) == len(self.weights) == len(FEATURES)):
             raise ValueError(f"{MODEL_PATH.name}: vector lengths do not match the feature list")
         # Fold standardisation into the weights: logit = Σ k_i·x_i + c.
@@ -338,6 +343,15 @@ class Swapper:
             chosen.append(Swap(i, j, original, p))
         chosen.sort(key=lambda s: s.start)
         return chosen
+
+    def likelihood_ratio(self, line: str, judged: Judged | None = None) -> float:
+        """Log-likelihood ratio (spun vs clean) of the line's count of likely swaps, each count a
+        Poisson variable with the model's per-character rate."""
+        if judged is None:
+            judged = self.judged(line)
+        count = sum(1 for p, _ in judged.values() if p >= DENSITY_P)
+        spun, clean = self.model.rate_spun, self.model.rate_clean
+        return count * math.log(spun / clean) - len(line) * (spun - clean)
 
     def density(self, line: str, judged: Judged | None = None) -> float:
         """Summed probability of the likely swaps (p ≥ ``DENSITY_P``) per 100 characters."""

@@ -34,6 +34,25 @@ def test_model_file_matches_the_code_and_names_only_development_rounds():
     assert set(data["leave_one_round_out"]) == set(rounds)
 
 
+def test_swap_counts_are_evidence_for_spun_lines_and_against_clean_ones(judge):
+    spun_lines = DEV_LINES.read_text("utf-8").splitlines()
+    clean_lines = (BLIND / "round1" / "texts" / "news.txt").read_text("utf-8").splitlines()
+    spun_llr = sorted(judge.likelihood_ratio(line) for line in spun_lines)
+    clean_llr = sorted(judge.likelihood_ratio(line) for line in clean_lines)
+    # Medians on the two sides of zero, and the spun side clearly higher.
+    assert spun_llr[len(spun_llr) // 2] > 0.0 > clean_llr[len(clean_llr) // 2]
+    assert sum(spun_llr) / len(spun_llr) > sum(clean_llr) / len(clean_llr) + 2.0
+
+
+def test_a_model_with_inverted_rates_is_refused(tmp_path):
+    data = json.loads(S.MODEL_PATH.read_text("utf-8"))
+    data["rate_clean"], data["rate_spun"] = data["rate_spun"], data["rate_clean"]
+    path = tmp_path / "swapper.json"
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ValueError, match="rates"):
+        S.load_model(path)
+
+
 def test_a_model_for_other_features_is_refused(tmp_path):
     data = json.loads(S.MODEL_PATH.read_text("utf-8"))
     data["features"] = list(reversed(data["features"]))
