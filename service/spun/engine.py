@@ -16,6 +16,8 @@
      table (surviving originals count in full), or with another table (real-word forms count
      half, surviving originals at most ``KEEP_CAP``); restorations of real-word forms still need
      this table's reading (``strict_shift``).
+   - a telltale form that a longer common word of the text's most probable segmentation covers
+     or crosses (年夜 and 做年夜 in 学做年夜饭) is part of the writer's word: no evidence.
    - non-word fragments: Han characters rare as words of their own that no dictionary word of
      the text covers (年夜, 删加), scored against the binomial rate of clean text of all registers.
    - fluency: at every site, how much more fluent the LM finds the best restoration in context,
@@ -75,6 +77,7 @@ import ahocorasick
 
 from service.edits import Edit
 from service.spun import lm
+from service.spun import resources as res
 from service.spun.lexicon import Entry, entries
 from service.spun.neighbours import han_count, neighbours
 from service.spun.swapper import Judged, Swapper
@@ -202,6 +205,13 @@ SHORT_FLUENT_GAIN = 1.0
 # no table explains, whose density of likely swaps reaches the model's theta (above every clean
 # calibration line), counts SWAP_LLR; in lines judged spun the judge's swaps are restored where
 # the lexicon decoder left the text alone.
+# A telltale form (evidence weight at least CROSS_W) covered or crossed by a common word of
+# CROSS_MIN–CROSS_MAX characters (log10 frequency at least CROSS_FREQ) of the text's most probable
+# segmentation is part of that word (年夜饭 in 学做年夜饭): it is no evidence.
+CROSS_W = 2.5
+CROSS_MIN = 3
+CROSS_MAX = 6
+CROSS_FREQ = -6.0
 SWAP_MIN_LEN = 40
 SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
@@ -240,6 +250,57 @@ def _by_first_char(form: str) -> tuple[float, str]:
         return -resources.word_freq(form[0]), form
     except (ImportError, OSError, ValueError):
         return 0.0, form
+
+
+_long_words: ahocorasick.Automaton | None = None
+_long_lock = threading.Lock()
+
+
+def _long_word_automaton() -> ahocorasick.Automaton:
+    """Every common dictionary word of ``CROSS_MIN``–``CROSS_MAX`` characters (built once)."""
+    global _long_words
+    if _long_words is None:
+        with _long_lock:
+            if _long_words is None:
+                auto = ahocorasick.Automaton()
+                for word in res.words():
+                    if CROSS_MIN <= len(word) <= CROSS_MAX and res.word_freq(word) >= CROSS_FREQ:
+                        auto.add_word(word, len(word))
+                auto.make_automaton()
+                _long_words = auto
+    return _long_words
+
+
+def long_words(text: str) -> list[tuple[int, int]]:
+    """Spans of the common long words (:func:`_long_word_automaton`) in ``text``."""
+    auto = _long_word_automaton()
+    return [(end + 1 - length, end + 1) for end, length in auto.iter(text)]
+
+
+def _crossed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the form ``text[start:end]`` is part of a longer common word the writer chose:
+    a word of at least ``CROSS_MIN`` characters (log10 frequency at least ``CROSS_FREQ``) of the
+    most probable segmentation around it crosses one of the form's ends, or covers a form that is
+    no word itself (学做年夜饭: 年夜饭 crosses 做年夜 and covers 年夜; 显现出 covers the word 显现,
+    which may still be spun).  ``spans``: :func:`long_words` of ``text``."""
+    if end - start < 2:
+        return False  # single characters are judged in context by the decoder
+    if not any(k < end and m > start and not (k >= start and m <= end) for k, m in spans):
+        return False
+    # A word that could cross the form exists: is it a token of the segmentation?
+    words = res.words()
+    lo, hi = max(0, start - CROSS_MAX + 1), min(len(text), end + CROSS_MAX - 1)
+    at = lo
+    for token in res.segment(text[lo:hi]):
+        k, m = at, at + len(token)
+        at = m
+        if m <= start or k >= end or (k >= start and m <= end) or len(token) < CROSS_MIN:
+            continue
+        if k <= start and m >= end and text[start:end] in words:
+            continue  # a real word inside a longer one (显现 in 显现出): still the writer's choice
+        if res.word_freq(token) >= CROSS_FREQ:
+            return True
+    return False
 
 
 def _lines_of(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -313,6 +374,7 @@ class Engine:
         self.window_score = lm.WindowScorer(self.model)
         self.window_known = self.window_score.known
         self.swapper = Swapper(self.window_score)
+        _long_word_automaton()
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
         self._upgrade_auto: ahocorasick.Automaton | bool | None = None
@@ -724,7 +786,15 @@ class Engine:
         word_forms = self.word_forms
         if matches is None:
             matches = self.evidence_auto.iter(text)
+        spans: list[tuple[int, int]] | None = None
         for end, (length, w, is_orig, key) in matches:
+            if w >= CROSS_W and length > 1:
+                # A telltale form that is part of a longer real word (年夜 in 年夜饭) is the
+                # writer's, not a spinner's: no evidence.
+                if spans is None:
+                    spans = long_words(text)
+                if spans and _crossed(text, end + 1 - length, end + 1, spans):
+                    w = 0.0
             if w:
                 # Diminishing returns: one topic word repeated (松 in a text about pines) is not
                 # a table applied across the post.

@@ -314,6 +314,38 @@ def char_partners(ch: str) -> tuple[str, ...]:
     return _partners().get(ch, ())
 
 
+SEGMENT_MAX = 6  # longest dictionary word tried by :func:`segment`
+SEGMENT_UNKNOWN = -8.0  # log10 frequency of a character the dictionary lacks (jieba: count 1)
+
+
+def segment(text: str) -> list[str]:
+    """The most probable split of ``text`` into dictionary words (jieba's algorithm without HMM,
+    over the jieba counts of the frequency table: no second dictionary in memory)."""
+    n = len(text)
+    table = _wordfreq()
+    route = [0.0] * (n + 1)
+    cut = [n] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        ch = text[i]
+        f = word_freqs(ch)[0] if ch in table else UNSEEN
+        top = (f if f > UNSEEN else SEGMENT_UNKNOWN) + route[i + 1]
+        stop = i + 1
+        for j in range(i + 2, min(n, i + SEGMENT_MAX) + 1):
+            word = text[i:j]
+            if word in table:
+                f = word_freqs(word)[0]
+                if f > UNSEEN and f + route[j] > top:
+                    top, stop = f + route[j], j
+        route[i] = top
+        cut[i] = stop
+    out = []
+    i = 0
+    while i < n:
+        out.append(text[i : cut[i]])
+        i = cut[i]
+    return out
+
+
 def load_all() -> None:
     """Load every table now (e.g. before forking workers)."""
     _wordfreq()

@@ -196,7 +196,7 @@ def test_round5_clean_posts(round5):
 
 # Round 6 (fresh, written while the judge was tuned; read at the start, for the choice above, and at
 # the end): first measured 0.030 of errors removed, AUROC 0.78, with the engine before the judge;
-# 0.047 with it, 0.048 with its Poisson evidence.  One short clean post is changed by the lexicon decoder (it was before the judge).
+# 0.047 with it, 0.048 with its Poisson evidence.
 ROUND6_FLOORS = {
     "spun:wirefarm_r6": 0.07,  # 0.082 (0.071 before the judge)
     "spun:docsyn_r6": 0.02,  # 0.032 (0.003 before the judge)
@@ -224,8 +224,10 @@ def test_round6_spun_posts_rank_above_clean_posts(round6):
 
 def test_round6_clean_posts(round6):
     assert round6["sets"]["clean_long"]["posts_touched"] == 0
-    # One of 393 short posts is changed, as it was before the judge (a known miss, not tuned away).
-    assert round6["sets"]["clean_short"]["posts_touched"] <= 1, round6["sets"]["clean_short"]
+    # One of 393 short posts was changed before forms inside longer real words stopped counting
+    # (年夜饭: see test_spun_decisions).
+    assert round6["sets"]["clean_short"]["posts_touched"] == 0, round6["sets"]["clean_short"]
+    assert round6["kinds"]["clean"]["changed_per_10k_correct"] == 0.0
 
 
 # Round 7 (fresh, written after the judge and its gates were chosen; read only to record the first

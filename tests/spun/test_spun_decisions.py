@@ -155,3 +155,22 @@ def test_unlisted_character_swap_alone_is_not_evidence():
 def test_short_clean_posts_with_spun_looking_real_words_are_untouched(text):
     """年夜饭, 不雅, 周全, 枢纽, 平安, 进步, 成绩, 出格, 法式 … used correctly stay as they are."""
     assert spun.fix(text).edits == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我正在学做年夜饭的几道硬菜，今年打算露一手。",
+        "他们一家人正在做年夜饭，厨房里热气腾腾。",
+    ],
+)
+def test_a_form_inside_a_longer_real_word_is_the_writers(text):
+    """做年夜 and 年夜 are spinner forms, but here they are parts of 年夜饭 (a word of the text's
+    most probable segmentation), so they are no evidence that the post was spun."""
+    assert spun.fix(text).edits == []
+
+
+def test_a_spun_form_beside_a_real_word_is_still_restored():
+    # 年夜 here is no part of a longer word (年夜会 is none): still restored.
+    text = "市里召开年夜会，部署下一阶段的年夜项目扶植，要求各部分放慢进度。"
+    assert "大会" in restore(text)

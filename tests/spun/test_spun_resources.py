@@ -6,6 +6,8 @@ import gzip
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.build import spun_resources as B
 from service.spun import resources as R
@@ -167,3 +169,15 @@ def test_lm_text_extraction_on_toy_inputs():
     assert T.tidy("列出 目录 内容 ｌｓ") == "列出目录内容 ls"
     train, held = T.split([[f"文档第{i}行内容"] for i in range(10)])
     assert held == ["文档第7行内容"] and len(train) == 9
+
+
+def test_segmentation_follows_dictionary_words():
+    assert R.segment("学做年夜饭") == ["学", "做", "年夜饭"]
+    words = R.segment("该公司在郊区新建的生产基地已经正式投入使用")
+    assert words[:6] == ["该", "公司", "在", "郊区", "新建", "的"] and "基地" in words
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_segmentation_rebuilds_any_text(text):
+    assert "".join(R.segment(text)) == text
