@@ -262,3 +262,37 @@ def test_round7_clean_posts(round7):
     assert round7["sets"]["clean_long"]["posts_touched"] == 0
     assert round7["sets"]["clean_short"]["posts_touched"] == 0, round7["sets"]["clean_short"]
     assert round7["kinds"]["clean"]["changed_per_10k_correct"] == 0.0
+
+
+# Round 8 (fresh, written after the judge's Poisson evidence was chosen; read only to record the
+# first and the final figures): first 0.035 of errors removed, AUROC 0.74, no clean post changed;
+# final the same (0.031 and 0.72 with the engine before the judge).
+ROUND8_FLOORS = {
+    "spun:presswash_r8": 0.03,  # 0.037 (0.031 before the judge)
+    "spun:devdoc_r8": 0.045,  # 0.055 (0.047 before the judge)
+    "spun:realty_r8": 0.0,  # 0.005
+    "spun:presswash_r8+devdoc_r8": 0.02,  # 0.027 (0.031 before the judge)
+    "spun:presswash_r8+realty_r8": 0.0,  # 0.0: no light post is detected
+}
+
+
+@pytest.fixture(scope="module")
+def round8() -> dict:
+    return _round("round8")
+
+
+@pytest.mark.parametrize(("family", "floor"), sorted(ROUND8_FLOORS.items()))
+def test_round8_errors_removed_floor(round8, family, floor):
+    figures = round8["families"][family]
+    assert figures["errors_before"] > 0
+    assert figures["errors_removed"] >= floor, figures
+
+
+def test_round8_spun_posts_rank_above_clean_posts(round8):
+    assert round8["kinds"]["spun"]["auroc"] >= 0.73, round8["kinds"]["spun"]  # 0.743 (first 0.743)
+
+
+def test_round8_clean_posts(round8):
+    assert round8["sets"]["clean_long"]["posts_touched"] == 0
+    assert round8["sets"]["clean_short"]["posts_touched"] == 0, round8["sets"]["clean_short"]
+    assert round8["kinds"]["clean"]["changed_per_10k_correct"] == 0.0
