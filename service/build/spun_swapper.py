@@ -15,10 +15,13 @@ are no longer blind).  Later rounds are never read here: they measure the result
    and stored, so the model's reach on tables it never saw is on record.
 4. ``tau`` (the probability a swap needs) maximises errors removed over the development lines;
    ``theta`` (the swap density that marks a line no table explains as spun) is set above every
-   clean line of the calibration text: paragraphs ``CLEAN_SLICE`` of ``heldout_clean.txt`` and the
-   clean long paragraphs of rounds 1–3, with ``THETA_MARGIN`` on top; ``rate_spun`` and
-   ``rate_clean`` (likely swaps per character in the development spun lines and in that clean
-   text) turn a line's count of likely swaps into Poisson evidence.
+   clean line of the calibration text, with ``THETA_MARGIN`` on top: the clean long paragraphs of
+   rounds 1–3 and the paragraphs ``CLEAN_SLICE`` of those in ``heldout_clean.txt`` at least
+   ``SWAP_MIN_LEN`` characters long (non-blank paragraphs 559–999; they are also part of the
+   clean-text evaluation in ``tests/spun/test_spun_eval.py``, which is therefore partly in sample
+   for ``theta``).  ``rate_spun`` and ``rate_clean`` (likely swaps per character in the
+   development spun lines and in that clean text) turn a line's count of likely swaps into
+   Poisson evidence.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 
 from service.spun import lm
 from service.spun import swapper as S
+from service.spun.engine import SWAP_MIN_LEN
 from service.spun.evaluate import distance
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +47,6 @@ CLEAN_SLICE = slice(400, 700)
 TAUS = (0.3, 0.4, 0.5, 0.6, 0.7)
 THETA_MARGIN = 0.5
 THETA_FLOOR = 2.0
-RATE_MIN_LEN = 40  # spun lines at least this long set the spun rate (the engine's SWAP_MIN_LEN)
 L2 = 1.0
 
 
@@ -126,9 +129,7 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
 
 def _rate(swap: S.Swapper, texts: list[str]) -> float:
     """Likely swaps (p ≥ ``DENSITY_P``) per character of ``texts``."""
-    count = sum(
-        sum(1 for p, _ in swap.judged(text).values() if p >= S.DENSITY_P) for text in texts
-    )
+    count = sum(sum(1 for p, _ in swap.judged(text).values() if p >= S.DENSITY_P) for text in texts)
     return count / sum(len(text) for text in texts)
 
 
@@ -189,16 +190,19 @@ def main(argv: list[str]) -> int:
     tau = max(TAUS, key=lambda t: (round(cv_mean[t], 3), t))
     print(f"tau {tau} (leave-one-round-out mean {cv_mean[tau]:.3f}; in sample {by_tau[tau]:.3f})")
     swap = S.Swapper(score, _model(params, tau))
-    clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= 40][CLEAN_SLICE]
+    long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
+    clean = long_clean[CLEAN_SLICE]
     for name in DEV_ROUNDS:
         clean += (BLIND / name / "texts" / "clean_long.txt").read_text("utf-8").splitlines()
     densities = sorted(swap.density(p) for p in clean)
     theta = round(max(THETA_FLOOR, densities[-1] + THETA_MARGIN), 2)
     print(f"theta {theta} (clean calibration lines {len(clean)}, max density {densities[-1]:.2f})")
-    long_spun = [spun for spun, _, _, _ in lines if len(spun) >= RATE_MIN_LEN]
+    long_spun = [spun for spun, _, _, _ in lines if len(spun) >= SWAP_MIN_LEN]
     rate_spun = round(_rate(swap, long_spun), 5)
     rate_clean = round(_rate(swap, clean), 5)
-    print(f"likely swaps per 100 characters: spun {100 * rate_spun:.2f}, clean {100 * rate_clean:.2f}")
+    print(
+        f"likely swaps per 100 characters: spun {100 * rate_spun:.2f}, clean {100 * rate_clean:.2f}"
+    )
     payload = _payload(*params, tau, theta)
     payload["rate_spun"] = rate_spun
     payload["rate_clean"] = rate_clean

@@ -16,8 +16,9 @@
      table (surviving originals count in full), or with another table (real-word forms count
      half, surviving originals at most ``KEEP_CAP``); restorations of real-word forms still need
      this table's reading (``strict_shift``).
-   - a telltale form that a longer common word of the text's most probable segmentation covers
-     or crosses (年夜 and 做年夜 in 学做年夜饭) is part of the writer's word: no evidence.
+   - a telltale form of two or more characters that a longer common word of the text's most
+     probable segmentation crosses (做年夜 in 学做年夜饭), or covers when the form is no word
+     itself, is part of the writer's word: no evidence.
    - non-word fragments: Han characters rare as words of their own that no dictionary word of
      the text covers (年夜, 删加), scored against the binomial rate of clean text of all registers.
    - fluency: at every site, how much more fluent the LM finds the best restoration in context,
@@ -68,6 +69,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import threading
@@ -201,13 +203,16 @@ SHORT_FRAGMENT_Z = 4.0
 # SHORT_FLUENT_GAIN (log10) or more.
 SHORT_FLUENT_SITES = 3
 SHORT_FLUENT_GAIN = 1.0
-# Table-free word swaps (service.spun.swapper): a line of at least SWAP_MIN_LEN characters that
-# no table explains, whose density of likely swaps reaches the model's theta (above every clean
-# calibration line), counts SWAP_LLR; in lines judged spun the judge's swaps are restored where
-# the lexicon decoder left the text alone.
-# A telltale form (evidence weight at least CROSS_W) covered or crossed by a common word of
-# CROSS_MIN–CROSS_MAX characters (log10 frequency at least CROSS_FREQ) of the text's most probable
-# segmentation is part of that word (年夜饭 in 学做年夜饭): it is no evidence.
+# Table-free word swaps (service.spun.swapper): an undecided line of SWAP_MIN_LEN–SWAP_MAX_LEN
+# characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
+# theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
+# count of likely swaps (at most SWAP_CAP).  In lines judged spun with p ≥ SWAP_PI whose lexicon
+# restorations cover under SWAP_COVERED of them, the judge's swaps are restored where the lexicon
+# decoder left the text alone, if their density reaches SWAP_RESTORE_DENSITY.
+# A telltale form (evidence weight at least CROSS_W) crossed by a common word of CROSS_MIN–
+# CROSS_MAX characters (log10 frequency at least CROSS_FREQ) of the text's most probable
+# segmentation, or covered by one when it is no word itself, is part of that word (做年夜 in
+# 学做年夜饭): it is no evidence.
 CROSS_W = 2.5
 CROSS_MIN = 3
 CROSS_MAX = 6
@@ -252,27 +257,25 @@ def _by_first_char(form: str) -> tuple[float, str]:
         return 0.0, form
 
 
-_long_words: ahocorasick.Automaton | None = None
-_long_lock = threading.Lock()
-
-
+@functools.cache
 def _long_word_automaton() -> ahocorasick.Automaton:
-    """Every common dictionary word of ``CROSS_MIN``–``CROSS_MAX`` characters (built once)."""
-    global _long_words
-    if _long_words is None:
-        with _long_lock:
-            if _long_words is None:
-                auto = ahocorasick.Automaton()
-                for word in res.words():
-                    if CROSS_MIN <= len(word) <= CROSS_MAX and res.word_freq(word) >= CROSS_FREQ:
-                        auto.add_word(word, len(word))
-                auto.make_automaton()
-                _long_words = auto
-    return _long_words
+    """Every common dictionary word of ``CROSS_MIN``–``CROSS_MAX`` characters (built once; the
+    engine builds it at start, so threads find it made)."""
+    auto = ahocorasick.Automaton()
+    for word in res.words():
+        if CROSS_MIN <= len(word) <= CROSS_MAX and res.word_freq(word) >= CROSS_FREQ:
+            auto.add_word(word, len(word))
+    auto.make_automaton()
+    return auto
+
+
+def _span_end(span: tuple[int, int]) -> int:
+    return span[1]
 
 
 def long_words(text: str) -> list[tuple[int, int]]:
-    """Spans of the common long words (:func:`_long_word_automaton`) in ``text``."""
+    """Spans of the common long words (:func:`_long_word_automaton`) in ``text``, in order of
+    their ends."""
     auto = _long_word_automaton()
     return [(end + 1 - length, end + 1) for end, length in auto.iter(text)]
 
@@ -281,11 +284,17 @@ def _crossed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> b
     """Whether the form ``text[start:end]`` is part of a longer common word the writer chose:
     a word of at least ``CROSS_MIN`` characters (log10 frequency at least ``CROSS_FREQ``) of the
     most probable segmentation around it crosses one of the form's ends, or covers a form that is
-    no word itself (学做年夜饭: 年夜饭 crosses 做年夜 and covers 年夜; 显现出 covers the word 显现,
+    no dictionary word itself (学做年夜饭: 年夜饭 crosses 做年夜; 显现出 covers the word 显现,
     which may still be spun).  ``spans``: :func:`long_words` of ``text``."""
-    if end - start < 2:
-        return False  # single characters are judged in context by the decoder
-    if not any(k < end and m > start and not (k >= start and m <= end) for k, m in spans):
+    # Candidate words end after ``start`` and at most CROSS_MAX − 1 after ``end`` (spans are in
+    # order of their ends): a bounded look, however long the line.
+    first = bisect.bisect_right(spans, start, key=_span_end)
+    for k, m in spans[first:]:
+        if m > end + CROSS_MAX - 1:
+            return False
+        if k < end and not (k >= start and m <= end):
+            break
+    else:
         return False
     # A word that could cross the form exists: is it a token of the segmentation?
     words = res.words()
@@ -789,8 +798,8 @@ class Engine:
         spans: list[tuple[int, int]] | None = None
         for end, (length, w, is_orig, key) in matches:
             if w >= CROSS_W and length > 1:
-                # A telltale form that is part of a longer real word (年夜 in 年夜饭) is the
-                # writer's, not a spinner's: no evidence.
+                # A telltale form that is part of a longer real word (做年夜 in 学做年夜饭) is
+                # the writer's, not a spinner's: no evidence.
                 if spans is None:
                     spans = long_words(text)
                 if spans and _crossed(text, end + 1 - length, end + 1, spans):
@@ -1477,7 +1486,8 @@ class Engine:
         undecided: list[int],
         cache: dict,
     ) -> dict[int, float]:
-        """Synonym evidence of the lines ``undecided`` (indices) that may have it, memoized."""
+        """Synonym and table-free swap evidence of the lines ``undecided`` (indices) that may
+        have it, memoized."""
         memo = cache.setdefault(_SYNONYMS, {})
         out: dict[int, float] = {}
         for k in undecided:
@@ -1592,14 +1602,9 @@ class Engine:
                 end = line_start + len(line)
                 if sum(taken[line_start:end]) >= SWAP_COVERED * len(line):
                     continue  # the lexicon explains this line's spinner
-                # (sites the lexicon restored are not judged, unless judged for evidence already)
+                judged = self._judged(line, cache)
                 mask = taken[line_start:end]
-                judged = (cache or {}).get(_SWAPS, {}).get(line)
-                if judged is None:
-                    judged = self.swapper.judged(line, mask)
-                for swap in self.swapper.restore(
-                    line, mask, SWAP_RESTORE_DENSITY, judged
-                ):
+                for swap in self.swapper.restore(line, mask, SWAP_RESTORE_DENSITY, judged):
                     choices[line_start + swap.start] = (
                         line_start + swap.end,
                         lm.normalize_char(swap.original),
@@ -1611,25 +1616,19 @@ class Engine:
         """Whether ``text`` shows at least ``HALLMARKS`` distinct telltale forms of the table.
 
         Then its spinner is one this lexicon knows, and real words the table lists as spun forms
-        (开展, 进步) are restored without the channel prior that otherwise protects them.  With
-        ``cache`` (the per-repair dict), from its lines' memoized lexical readings (no form spans
-        a line break, and every form of positive weight is in a line's readings).
+        (开展, 进步) are restored without the channel prior that otherwise protects them.  From its
+        lines' lexical readings (memoized in ``cache``, the per-repair dict): no form spans a line
+        break, and every form that counts as evidence is in a line's readings.
         """
         seen: set[str] = set()
-        if cache is not None:
-            weight = self.evidence_weight
-            for line in text.split("\n"):
-                for key in self._readings(line, cache)[3]:
-                    if weight[key] >= HALLMARK_W:
-                        seen.add(key)
-                        if len(seen) >= HALLMARKS:
-                            return True
-            return False
-        for _, (_, w, _, key) in self.evidence_auto.iter(text):
-            if w >= HALLMARK_W:
-                seen.add(key)
-                if len(seen) >= HALLMARKS:
-                    return True
+        weight = self.evidence_weight
+        cache = {} if cache is None else cache
+        for line in text.split("\n"):
+            for key in self._readings(line, cache)[3]:
+                if weight[key] >= HALLMARK_W:
+                    seen.add(key)
+                    if len(seen) >= HALLMARKS:
+                        return True
         return False
 
 

@@ -321,6 +321,11 @@ SEGMENT_UNKNOWN = -8.0  # log10 frequency of a character the dictionary lacks (j
 def segment(text: str) -> list[str]:
     """The most probable split of ``text`` into dictionary words (jieba's algorithm without HMM,
     over the jieba counts of the frequency table: no second dictionary in memory)."""
+    return list(_segment(text))
+
+
+@lru_cache(maxsize=65536)
+def _segment(text: str) -> tuple[str, ...]:
     n = len(text)
     table = _wordfreq()
     route = [0.0] * (n + 1)
@@ -343,7 +348,7 @@ def segment(text: str) -> list[str]:
     while i < n:
         out.append(text[i : cut[i]])
         i = cut[i]
-    return out
+    return tuple(out)
 
 
 def load_all() -> None:

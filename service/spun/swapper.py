@@ -2,7 +2,7 @@
 
 A spinner the lexicon has never seen still leaves the same traces: a word replaced by a rarer
 synonym (今天 → 今日, 检测 → 检验), a character inside a word replaced by a partner that makes a
-rarer word or a non-word (地 → 天 in 基天).  For every substring of a line (1–4 Han characters),
+rarer word or a non-word (地 → 天 in 基天).  For every substring of a line (1–3 Han characters),
 :class:`Swapper` proposes the originals a spinner could have started from: Cilin synonyms,
 CC-CEDICT shared-gloss partners, word-vector neighbours, and one-character partner or synonym
 swaps that give a dictionary word, always towards a *more frequent* word (what nearly every spinner
@@ -11,7 +11,8 @@ the character 5-gram in context, and a logistic model (``service/data/spun/swapp
 by ``service.build.spun_swapper`` on development spinner tables only) gives each (site, original)
 the probability that a spinner made this swap.
 
-- :meth:`Swapper.restore`: non-overlapping swaps with probability at least ``tau``, best first.
+- :meth:`Swapper.restore`: non-overlapping swaps with probability at least ``tau`` (the most
+  likely win overlaps), in text order.
 - :meth:`Swapper.density`: the summed probability of the confident swaps per 100 characters, which
   is far higher in spun text than in clean text of any register (evidence for a line no table
   explains); :meth:`Swapper.likelihood_ratio`: the count of likely swaps as Poisson evidence.
@@ -138,6 +139,10 @@ class Model:
     def __init__(self, data: dict) -> None:
         if data.get("schema") != SCHEMA or tuple(data.get("features", ())) != FEATURES:
             raise ValueError(f"{MODEL_PATH.name}: schema or feature list does not match the code")
+        missing = {"mean", "scale", "weights", "bias", "tau", "theta", "rate_spun", "rate_clean"}
+        missing -= set(data)
+        if missing:
+            raise ValueError(f"{MODEL_PATH.name}: missing {', '.join(sorted(missing))}")
         self.mean = [float(x) for x in data["mean"]]
         self.scale = [float(x) for x in data["scale"]]
         self.weights = [float(x) for x in data["weights"]]
@@ -149,6 +154,8 @@ class Model:
         self.rate_clean = float(data["rate_clean"])
         if not 0.0 < self.rate_clean < self.rate_spun:
             raise ValueError(f"{MODEL_PATH.name}: swap rates must satisfy 0 < clean < spun")
+        if not (0.0 < self.tau < 1.0 and self.theta > 0.0):
+            raise ValueError(f"{MODEL_PATH.name}: tau must lie in (0, 1) and theta be positive")
         if not (len(self.mean) == len(self.scale) == len(self.weights) == len(FEATURES)):
             raise ValueError(f"{MODEL_PATH.name}: vector lengths do not match the feature list")
         # Fold standardisation into the weights: logit = Σ k_i·x_i + c.
@@ -227,8 +234,9 @@ class Swapper:
 
     :meth:`judged` computes the model's logit directly: the part that depends on the site's form
     and candidate alone is computed once per form (memoized, bounded), the rest per site.  It
-    gives exactly ``model.prob(features(...))`` for every row of :func:`site_rows`, keeping only
-    sites likely enough to matter (p ≥ min(``tau``, ``DENSITY_P``)).
+    gives ``model.prob(features(...))`` for every row of :func:`site_rows` (up to rounding: the
+    sums run in another order), keeping only sites likely enough to matter (p ≥ min(``tau``,
+    ``DENSITY_P``)).
     """
 
     STATIC_MAX = 100_000  # forms whose static logits are memoized
@@ -266,9 +274,8 @@ class Swapper:
             found = memo[form] = tuple(out)
         return found
 
-    def judged(self, line: str, skip: list[bool] | None = None) -> Judged:
-        """Each likely site's most likely original and its probability; sites touching a
-        position marked in ``skip`` are not judged."""
+    def judged(self, line: str) -> Judged:
+        """Each likely site's most likely original and its probability."""
         k = self.k
         k_gain, k_pos, k_gain_word = k["lm_gain"], k["lm_gain_pos"], k["lm_gain_word"]
         k_best, k_rank = k["lm_best"], k["lm_rank"]
@@ -280,10 +287,10 @@ class Swapper:
         best: dict[tuple[int, int], tuple[float, str]] = {}
         n = len(line)
         for i in range(n):
-            if not _is_han(line[i]) or (skip is not None and skip[i]):
+            if not _is_han(line[i]):
                 continue
             for j in range(i + 1, min(n, i + MAX_LEN) + 1):
-                if not _is_han(line[j - 1]) or (skip is not None and skip[j - 1]):
+                if not _is_han(line[j - 1]):
                     break
                 form = line[i:j]
                 is_word = form in words
@@ -320,15 +327,17 @@ class Swapper:
         min_density: float = 0.0,
         judged: Judged | None = None,
     ) -> list[Swap]:
-        """Non-overlapping swaps with probability at least ``tau``, most likely first; positions
-        marked in ``taken`` (already restored otherwise) are left alone.  None unless the line's
-        :meth:`density` is at least ``min_density``.  ``judged``: :meth:`judged` of the line, if
-        already known."""
+        """Non-overlapping swaps with probability at least ``tau`` (the most likely win
+        overlaps), in text order; positions marked in ``taken`` (already restored otherwise) are
+        left alone.  None unless the line's :meth:`density` is at least ``min_density``.
+        ``judged``: :meth:`judged` of the line, if already known."""
         tau = self.model.tau
         if judged is None:
             judged = self.judged(line)
         if min_density > 0.0 and _density(judged, len(line)) < min_density:
             return []
+        if taken is not None and len(taken) < len(line):
+            raise ValueError("taken must mark every position of the line")
         mask = list(taken) if taken is not None else [False] * len(line)
         chosen: list[Swap] = []
         ranked = sorted(
@@ -355,8 +364,6 @@ class Swapper:
 
     def density(self, line: str, judged: Judged | None = None) -> float:
         """Summed probability of the likely swaps (p ≥ ``DENSITY_P``) per 100 characters."""
-        if not line:
-            return 0.0
         return _density(self.judged(line) if judged is None else judged, len(line))
 
 

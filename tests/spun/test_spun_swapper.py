@@ -119,6 +119,7 @@ def test_restore_never_overlaps_taken_positions(judge):
     line = DEV_LINES.read_text("utf-8").splitlines()[0]
     taken = [k % 3 == 0 for k in range(len(line))]
     swaps = judge.restore(line, taken)
+    assert swaps  # (a spun development line: the judge has swaps to make)
     seen = list(taken)
     for swap in swaps:
         assert not any(seen[swap.start : swap.end])
@@ -126,14 +127,46 @@ def test_restore_never_overlaps_taken_positions(judge):
         assert swap.p >= judge.model.tau
 
 
+def test_a_short_mask_is_refused(judge):
+    with pytest.raises(ValueError, match="every position"):
+        judge.restore("今日天气晴好", [False])
+
+
+# Text that gives the judge work: pieces of spun development lines, shuffled and mixed with
+# arbitrary characters.
+_DEV_PIECES = [
+    line[k : k + 6]
+    for line in DEV_LINES.read_text("utf-8").splitlines()[:20]
+    for k in range(0, 60, 6)
+]
+_JUDGE_TEXT = st.lists(
+    st.one_of(st.sampled_from(_DEV_PIECES), st.text(max_size=3)), min_size=1, max_size=30
+).map("".join)
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80) | st.characters()))
-def test_arbitrary_text_never_crashes_and_swaps_stay_in_bounds(text):
+@given(_JUDGE_TEXT)
+def test_swaps_stay_in_bounds_and_restore_dictionary_words(text):
     judge = engine().swapper
     swaps = judge.restore(text)
     last = 0
     for swap in swaps:
         assert last <= swap.start < swap.end <= len(text)
-        assert res.is_word(swap.original)
+        assert res.is_word(swap.original) and swap.p >= judge.model.tau
         last = swap.end
     assert judge.density(text) >= 0.0
+
+
+def test_the_property_text_gives_the_judge_work(judge):
+    """The strategy above must reach the judge's swaps, or the property tests nothing."""
+    text = "".join(_DEV_PIECES[:40])
+    assert judge.restore(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_arbitrary_unicode_never_crashes(text):
+    judge = engine().swapper
+    judge.restore(text)
+    judge.density(text)
+    judge.likelihood_ratio(text)
