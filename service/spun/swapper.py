@@ -243,6 +243,8 @@ class Swapper:
 
     def __init__(self, score: Callable[[str], float], model: Model | None = None) -> None:
         self.score = score
+        # A memoizing scorer's lookup (lm.WindowScorer.known) skips a call per memoized window.
+        self.known: Callable[[str], float | None] = getattr(score, "known", _unknown)
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
         self.floor = _logit(min(self.model.tau, DENSITY_P))
@@ -282,6 +284,7 @@ class Swapper:
         k_in, k_repeat = k["orig_in_line"], k["spun_repeated"]
         floor = self.floor
         score = self.score
+        known = self.known
         words = res.words()
         norm = lm.normalize_char(line)
         best: dict[tuple[int, int], tuple[float, str]] = {}
@@ -299,9 +302,18 @@ class Swapper:
                     continue
                 left = norm[max(0, i - CTX) : i]
                 right = norm[j : j + CTX]
-                keep = score(left + norm[i:j] + right)
-                gains = [(score(left + c.norm + right) - keep, c, z) for c, z in statics]
-                gains.sort(key=lambda g: -g[0])
+                window = left + norm[i:j] + right
+                keep = known(window)
+                if keep is None:
+                    keep = score(window)
+                gains = []
+                for cand, z in statics:
+                    window = left + cand.norm + right
+                    value = known(window)
+                    if value is None:
+                        value = score(window)
+                    gains.append((value - keep, cand, z))
+                gains.sort(key=_by_gain)
                 slope = k_gain + (k_gain_word if is_word else 0.0)
                 shared = k_repeat if line.count(form) > 1 else 0.0
                 top = -1.0e9
@@ -365,6 +377,14 @@ class Swapper:
     def density(self, line: str, judged: Judged | None = None) -> float:
         """Summed probability of the likely swaps (p ≥ ``DENSITY_P``) per 100 characters."""
         return _density(self.judged(line) if judged is None else judged, len(line))
+
+
+def _unknown(window: str) -> float | None:
+    return None
+
+
+def _by_gain(row: tuple[float, Candidate, float]) -> float:
+    return -row[0]
 
 
 def _logit(p: float) -> float:
