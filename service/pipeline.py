@@ -439,10 +439,8 @@ def warm_up() -> None:
     about a second to load lazily); batch runs call it before timing anything.
     """
     from service import samples, tagging
-    from service.spun import swapper
 
     tagging.warm_up()
-    swapper.warm_up()
     for post in samples.demo_posts() + samples.make_posts(3):
         process_message(post)
     settle_heap()

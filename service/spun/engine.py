@@ -378,10 +378,8 @@ class Engine:
 
     def __init__(self) -> None:
         self.model = lm.model()
-        # LM window scores, memoized process-wide (see lm.WindowScorer): ``window_known`` is
-        # the memo's lookup (None: not scored yet), ``window_score`` scores and remembers.
+        # LM window scores, memoized process-wide (see lm.WindowScorer): ``window_score[w]``.
         self.window_score = lm.WindowScorer(self.model)
-        self.window_known = self.window_score.known
         self.swapper = Swapper(self.window_score)
         _long_word_automaton()
         self.neighbours = neighbours()
@@ -598,7 +596,6 @@ class Engine:
             return 0.0  # sites have two characters or more: too few could fit
         norm = lm.normalize_char(text)
         score = self.window_score
-        known = self.window_known
         table = self._upgrades
         count = 0
         counted: set[str] = set()  # a repeated word is one piece of evidence
@@ -612,14 +609,10 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = known(window)
-            if keep is None:
-                keep = score(window)
+            keep = score[window]
             for original in table[key][:SYN_TRIES]:
                 window = left + original + right
-                value = known(window)
-                if value is None:
-                    value = score(window)
+                value = score[window]
                 if value - keep >= SYN_GAIN:
                     count += 1
                     counted.add(key)
@@ -856,7 +849,6 @@ class Engine:
             return 0.0
         norm = lm.normalize_char(text)
         score = self.window_score
-        known = self.window_known
         cache = {} if cache is None else cache
         nonword = real = 0.0
         seen: dict[str, int] = {}
@@ -866,15 +858,11 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = known(window)
-            if keep is None:
-                keep = score(window)
+            keep = score[window]
             best = -99.0
             for cand_norm in flu_cands[key]:
                 window = left + cand_norm + right
-                value = known(window)
-                if value is None:
-                    value = score(window)
+                value = score[window]
                 best = max(best, value)
             if best <= -99.0:
                 continue
@@ -896,7 +884,6 @@ class Engine:
         if gen is None:
             return 0.0
         score = self.window_score
-        known = self.window_known
         total = 0.0
         seen: dict[str, int] = {}
         for j in self._suspects(norm, cache):
@@ -906,15 +893,11 @@ class Engine:
             left = norm[max(0, j - CTX) : j]
             right = norm[j + 2 : j + 2 + CTX]
             window = left + norm[j : j + 2] + right
-            keep = known(window)
-            if keep is None:
-                keep = score(window)
+            keep = score[window]
             best = -99.0
             for original in strong:
                 window = left + lm.normalize_char(original) + right
-                value = known(window)
-                if value is None:
-                    value = score(window)
+                value = score[window]
                 best = max(best, value)
             count = seen[text[j : j + 2]] = seen.get(text[j : j + 2], 0) + 1
             gain = min(GENERIC_HIGH, max(0.0, GENERIC_SCALE * (best - keep - GENERIC_T)))
@@ -1218,7 +1201,6 @@ class Engine:
         trusted: bool = False,
     ) -> dict[int, tuple[int, str, str, float]]:
         model_score = self.window_score
-        get = self.window_known
         n = len(norm)
         if previous is not None:
             # The first pass's output, and where each input position lands in it (-1: inside
@@ -1293,17 +1275,13 @@ class Engine:
                     continue
             else:
                 window = tail + norm[p:stop] + right
-                keep = get(window)
-                if keep is None:
-                    keep = model_score(window)
+                keep = model_score[window]
                 gains = []
                 if len(group) == 1 and tally is not None and p not in multi:
                     # The common case in the first pass: one candidate, nothing to tally.
                     klen, cand, static, _ = group[0]
                     window = tail + cand.norm + norm[p + klen : stop] + right
-                    value = get(window)
-                    if value is None:
-                        value = model_score(window)
+                    value = model_score[window]
                     gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and gain < need:
@@ -1321,9 +1299,7 @@ class Engine:
                     continue
                 for klen, cand, static, _ in group:
                     window = tail + cand.norm + norm[p + klen : stop] + right
-                    value = get(window)
-                    if value is None:
-                        value = model_score(window)
+                    value = model_score[window]
                     lm_gain = value - keep
                     need = cand.margin_trusted if trusted else cand.margin
                     if need and lm_gain < need:
@@ -1422,7 +1398,6 @@ class Engine:
         """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""
         norm = lm.normalize_char(text)
         score = self.window_score
-        known = self.window_known
         count = 0
         last = -1
         counted: set[str] = set()  # a repeated form is one piece of evidence
@@ -1432,16 +1407,12 @@ class Engine:
             left = norm[max(0, start - CTX) : start]
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
-            keep = known(window)
-            if keep is None:
-                keep = score(window)
+            keep = score[window]
             for cand in self.cands[key]:
                 if cand.guarded:
                     continue
                 window = left + cand.norm + right
-                value = known(window)
-                if value is None:
-                    value = score(window)
+                value = score[window]
                 if value - keep >= SHORT_FLUENT_GAIN:
                     count += 1
                     last = end

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import kenlm
@@ -50,27 +49,27 @@ def tokens(text: str) -> str:
 SCORES_MAX = 200_000
 
 
-class WindowScorer:
-    """``window → lm_model.score(tokens(window), bos=False, eos=False)`` for a window already in the
-    LM's form (:func:`normalize_char`), memoized (at most ``limit`` windows); ``known(window)`` is
-    the memoized score or None."""
+class WindowScorer(dict[str, float]):
+    """``scorer[window]`` → ``lm_model.score(tokens(window), bos=False, eos=False)`` for a window
+    already in the LM's form (:func:`normalize_char`), memoized (at most ``limit`` windows;
+    emptied when full).  A memoized window is a plain dict lookup, no Python call on the hot
+    path; ``scorer(window)`` is the same for callers that want a function."""
 
-    __slots__ = ("known", "_memo", "_limit", "_score")
+    __slots__ = ("_limit", "_score")
 
     def __init__(self, lm_model: kenlm.Model, limit: int = SCORES_MAX) -> None:
-        self._memo: dict[str, float] = {}
+        super().__init__()
         self._limit = limit
         self._score = lm_model.score
-        self.known: Callable[[str], float | None] = self._memo.get  # (cleared, never replaced)
+
+    def __missing__(self, window: str) -> float:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[window] = self._score(" ".join(window), False, False)
+        return value
 
     def __call__(self, window: str) -> float:
-        memo = self._memo
-        value = memo.get(window)
-        if value is None:
-            if len(memo) >= self._limit:
-                memo.clear()
-            value = memo[window] = self._score(" ".join(window), False, False)
-        return value
+        return self[window]
 
 
 _lock = threading.Lock()

@@ -241,10 +241,8 @@ class Swapper:
 
     STATIC_MAX = 100_000  # forms whose static logits are memoized
 
-    def __init__(self, score: Callable[[str], float], model: Model | None = None) -> None:
+    def __init__(self, score: lm.WindowScorer, model: Model | None = None) -> None:
         self.score = score
-        # A memoizing scorer's lookup (lm.WindowScorer.known) skips a call per memoized window.
-        self.known: Callable[[str], float | None] = getattr(score, "known", _unknown)
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
         self.floor = _logit(min(self.model.tau, DENSITY_P))
@@ -284,7 +282,6 @@ class Swapper:
         k_in, k_repeat = k["orig_in_line"], k["spun_repeated"]
         floor = self.floor
         score = self.score
-        known = self.known
         words = res.words()
         norm = lm.normalize_char(line)
         best: dict[tuple[int, int], tuple[float, str]] = {}
@@ -302,17 +299,8 @@ class Swapper:
                     continue
                 left = norm[max(0, i - CTX) : i]
                 right = norm[j : j + CTX]
-                window = left + norm[i:j] + right
-                keep = known(window)
-                if keep is None:
-                    keep = score(window)
-                gains = []
-                for cand, z in statics:
-                    window = left + cand.norm + right
-                    value = known(window)
-                    if value is None:
-                        value = score(window)
-                    gains.append((value - keep, cand, z))
+                keep = score[left + norm[i:j] + right]
+                gains = [(score[left + c.norm + right] - keep, c, z) for c, z in statics]
                 gains.sort(key=_by_gain)
                 slope = k_gain + (k_gain_word if is_word else 0.0)
                 shared = k_repeat if line.count(form) > 1 else 0.0
@@ -379,10 +367,6 @@ class Swapper:
         return _density(self.judged(line) if judged is None else judged, len(line))
 
 
-def _unknown(window: str) -> float | None:
-    return None
-
-
 def _by_gain(row: tuple[float, Candidate, float]) -> float:
     return -row[0]
 
@@ -410,8 +394,3 @@ def load_model(path: Path = MODEL_PATH) -> Model:
             if _model is None:
                 _model = Model(json.loads(path.read_text("utf-8")))
     return _model
-
-
-def warm_up() -> None:
-    """Load the model now (workers call this before they consume)."""
-    load_model()

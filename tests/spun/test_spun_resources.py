@@ -181,3 +181,15 @@ def test_segmentation_follows_dictionary_words():
 @given(st.text())
 def test_segmentation_rebuilds_any_text(text):
     assert "".join(R.segment(text)) == text
+
+
+def test_window_scores_are_the_models_and_the_memo_stays_bounded():
+    from service.spun import lm
+
+    scorer = lm.WindowScorer(lm.model(), limit=3)
+    windows = ["今天天气", "天气很好", "很好。", "我们出发"]
+    for window in windows:
+        expected = lm.model().score(" ".join(window), bos=False, eos=False)
+        assert scorer[window] == expected == scorer(window)
+        assert len(scorer) <= 3
+    assert "我们出发" in scorer  # memoized after the memo was emptied
