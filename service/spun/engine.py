@@ -61,7 +61,8 @@
 6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
    (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates towards
-   more frequent words), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An
+   more frequent words, and contractions of round-trip expansions such as 撤退离开 → 撤离), when
+   its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An
    undecided line whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise
    its count of likely swaps adds its Poisson log-likelihood ratio (at most ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
    (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
@@ -221,9 +222,9 @@ SWAP_MIN_LEN = 40
 SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
 SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this
-SWAP_RESTORE_DENSITY = 1.5
-SWAP_PI = 0.9
-SWAP_COVERED = 0.15
+SWAP_RESTORE_DENSITY = 1.0
+SWAP_PI = 0.5
+SWAP_COVERED = 0.2
 SWAP_OWN_MIN = 0.0
 
 

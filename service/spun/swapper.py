@@ -6,7 +6,9 @@ rarer word or a non-word (地 → 天 in 基天).  For every substring of a line
 :class:`Swapper` proposes the originals a spinner could have started from: Cilin synonyms,
 CC-CEDICT shared-gloss partners, word-vector neighbours, and one-character partner or synonym
 swaps that give a dictionary word, always towards a *more frequent* word (what nearly every spinner
-does: 88% of the swaps in the development tables).  The best few by static prior are scored with
+does: 88% of the swaps in the development tables).  Runs of two to four words of 4–6 characters
+may be round-trip expansions (a back-translating spinner renders each character of a word as a
+word: 撤离 → 撤退离开); their candidates are the :func:`contractions`.  The best few by static prior are scored with
 the character 5-gram in context, and a logistic model (``service/data/spun/swapper.json``, trained
 by ``service.build.spun_swapper`` on development spinner tables only) gives each (site, original)
 the probability that a spinner made this swap.
@@ -22,10 +24,11 @@ Pure functions of the text; the model, tables and LM are loaded once per process
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,12 +37,15 @@ from service.spun import lm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "swapper.json"
-SCHEMA = 2
-MAX_LEN = 3  # longest site, in characters
+SCHEMA = 3
+MAX_LEN = 3  # longest site with word or character candidates, in characters
+CONTRACT_MIN, CONTRACT_MAX = 4, 6  # lengths of a site that may be a round-trip expansion
+CONTRACT_WORDS = 4  # most words in an expansion
+CUT_LEN = 2  # an expansion renders a character as a word of this length (撤 → 撤退)
 CTX = lm.ORDER - 1
 PARTNERS = 20  # partner characters tried per position of a site
 SCORED = 4  # candidates per site scored with the LM (best static prior first)
-SOURCES = ("cil", "ced", "vec", "part", "csyn")
+SOURCES = ("cil", "ced", "vec", "part", "csyn", "ctr")
 FEATURES = (
     "lm_gain",
     "lm_gain_pos",
@@ -57,6 +63,8 @@ FEATURES = (
     "spun_repeated",
     "lm_gain_word",
     "freq_gain_word",
+    "lm_gain_ctr",
+    "ctr_sense",
 )
 UNSEEN_FREQ = -9.0  # log10 frequency used for a form the frequency table lacks
 DENSITY_P = 0.5  # swaps at least this likely count towards density
@@ -81,6 +89,60 @@ class Candidate:
     sources: frozenset[str]
     freq_gain: float
     freq_orig: float
+    sense: float = 0.0  # of a contraction: see :func:`contractions`
+
+
+def contraction_sites(line: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """(start, end, words) of every run of 2–``CONTRACT_WORDS`` consecutive Han words of the
+    line's most probable segmentation that is ``CONTRACT_MIN``–``CONTRACT_MAX`` characters long
+    and has a word of ``CUT_LEN`` characters: where a round-trip expansion can sit."""
+    tokens = res.segment(line)
+    starts = []
+    at = 0
+    for token in tokens:
+        starts.append(at)
+        at += len(token)
+    sites = []
+    for k, first in enumerate(tokens):
+        if not _is_han(first[0]):
+            continue
+        length = 0
+        for m in range(k, min(len(tokens), k + CONTRACT_WORDS)):
+            token = tokens[m]
+            if not all(map(_is_han, token)):
+                break
+            length += len(token)
+            if length > CONTRACT_MAX:
+                break
+            run = tuple(tokens[k : m + 1])
+            if m > k and length >= CONTRACT_MIN and any(len(t) == CUT_LEN for t in run):
+                sites.append((starts[k], starts[k] + length, run))
+    return sites
+
+
+@lru_cache(maxsize=65536)
+def contractions(parts: tuple[str, ...]) -> tuple[Candidate, ...]:
+    """Words the run of words ``parts`` could be a round-trip expansion of, best first.
+
+    A back-translating spinner renders each character of a word as a word of its own (撤离 →
+    撤退离开, 磁盘 → 磁性盘片, 运动会 → 运动大会).  So each word of the run is kept whole or, if
+    it has ``CUT_LEN`` characters, cut to one of them, in order; the result must be a word,
+    shorter than the run and more frequent.  A candidate's ``sense`` is the share of cut words
+    whose kept character is a synonym of the word (撤 ~ 撤退, 离 ~ 离开; not 今 ~ 今年, 天 ~ 春天),
+    the best over the cuts that give it.
+    """
+    form = "".join(parts)
+    words = res.words()
+    choices = [(part, *part) if len(part) == CUT_LEN else (part,) for part in parts]
+    senses: dict[str, float] = {}
+    for pick in itertools.product(*choices):
+        word = "".join(pick)
+        if not 2 <= len(word) < len(form) or word not in words:
+            continue
+        cut = [(kept, part) for kept, part in zip(pick, parts, strict=True) if kept != part]
+        sense = sum(part in res.synonyms(kept) for kept, part in cut) / len(cut)
+        senses[word] = max(sense, senses.get(word, 0.0))
+    return _ranked(form, {word: {"ctr"} for word in senses}, senses)
 
 
 @lru_cache(maxsize=131072)
@@ -110,15 +172,24 @@ def candidates(form: str) -> tuple[Candidate, ...]:
                 word = head + partner + tail
                 if word in words:
                     found.setdefault(word, set()).add("csyn")
+    return _ranked(form, found)
+
+
+def _ranked(
+    form: str, found: dict[str, set[str]], senses: dict[str, float] | None = None
+) -> tuple[Candidate, ...]:
+    """The found originals that are more frequent than ``form``, best static prior first."""
     base = freq(form)
     out = []
+    shortest = 2 if senses is not None else len(form) - 1
     for word, sources in found.items():
-        if word == form or not word or not _is_han(word[0]) or len(word) < len(form) - 1:
+        if word == form or not word or not _is_han(word[0]) or len(word) < shortest:
             continue  # (an idiom is not a spinner's rendering of a word two characters shorter)
         f = freq(word)
         if f <= base:
             continue  # spinners swap towards rarer forms: the original is the more frequent
-        out.append(Candidate(word, lm.normalize_char(word), frozenset(sources), f - base, f))
+        sense = senses.get(word, 0.0) if senses else 0.0
+        out.append(Candidate(word, lm.normalize_char(word), frozenset(sources), f - base, f, sense))
     out.sort(key=lambda c: (-len(c.sources), -c.freq_gain, c.original))
     return tuple(out)
 
@@ -195,6 +266,8 @@ def features(
         1.0 if line.count(form) > 1 else 0.0,
         gain * word,
         cand.freq_gain * word,
+        gain if "ctr" in cand.sources else 0.0,
+        cand.sense,
     ]
 
 
@@ -202,30 +275,38 @@ Row = tuple[int, int, str, list[float]]
 Judged = dict[tuple[int, int], tuple[float, str]]  # (start, end) → (probability, original)
 
 
-def site_rows(line: str, score: Callable[[str], float]) -> list[Row]:
-    """Every (start, end, original, features) the line offers, for training and judging."""
-    norm = lm.normalize_char(line)
-    rows: list[Row] = []
+def sites(line: str) -> Iterator[tuple[int, int, tuple[str, ...] | None]]:
+    """(start, end, words) of every site of the line: its substrings of 1–``MAX_LEN`` Han
+    characters (words ``None``), then its :func:`contraction_sites`."""
     n = len(line)
-    words = res.words()
     for i in range(n):
         if not _is_han(line[i]):
             continue
         for j in range(i + 1, min(n, i + MAX_LEN) + 1):
             if not _is_han(line[j - 1]):
                 break
-            form = line[i:j]
-            cands = candidates(form)
-            if not cands:
-                continue
-            left = norm[max(0, i - CTX) : i]
-            right = norm[j : j + CTX]
-            keep = score(left + norm[i:j] + right)
-            gains = [(score(left + c.norm + right) - keep, c) for c in cands[:SCORED]]
-            gains.sort(key=lambda g: -g[0])
-            is_word = form in words
-            for rank, (gain, cand) in enumerate(gains):
-                rows.append((i, j, cand.original, features(form, cand, gain, rank, line, is_word)))
+            yield i, j, None
+    yield from contraction_sites(line)
+
+
+def site_rows(line: str, score: Callable[[str], float]) -> list[Row]:
+    """Every (start, end, original, features) the line offers, for training and judging."""
+    norm = lm.normalize_char(line)
+    rows: list[Row] = []
+    words = res.words()
+    for i, j, parts in sites(line):
+        form = line[i:j]
+        cands = candidates(form) if parts is None else contractions(parts)
+        if not cands:
+            continue
+        left = norm[max(0, i - CTX) : i]
+        right = norm[j : j + CTX]
+        keep = score(left + norm[i:j] + right)
+        gains = [(score(left + c.norm + right) - keep, c) for c in cands[:SCORED]]
+        gains.sort(key=lambda g: -g[0])
+        is_word = form in words
+        for rank, (gain, cand) in enumerate(gains):
+            rows.append((i, j, cand.original, features(form, cand, gain, rank, line, is_word)))
     return rows
 
 
@@ -246,18 +327,23 @@ class Swapper:
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
         self.floor = _logit(min(self.model.tau, DENSITY_P))
-        self._static: dict[str, tuple[tuple[Candidate, float], ...]] = {}
+        self._static: dict[str | tuple[str, ...], tuple[tuple[Candidate, float], ...]] = {}
 
-    def _statics(self, form: str, is_word: bool) -> tuple[tuple[Candidate, float], ...]:
-        """The scored candidates of ``form`` with the context-free part of their logit."""
+    def _statics(
+        self, form: str, is_word: bool, parts: tuple[str, ...] | None
+    ) -> tuple[tuple[Candidate, float], ...]:
+        """The scored candidates of ``form`` (a contraction site if ``parts`` are its words)
+        with the context-free part of their logit."""
         memo = self._static
-        found = memo.get(form)
+        key = form if parts is None else parts
+        found = memo.get(key)
         if found is None:
             k = self.k
             word = 1.0 if is_word else 0.0
             base = self.model.const + k["spun_is_word"] * word + k["length"] * len(form)
             out = []
-            for cand in candidates(form)[:SCORED]:
+            cands = candidates(form) if parts is None else contractions(parts)
+            for cand in cands[:SCORED]:
                 gain = cand.freq_gain
                 z = (
                     base
@@ -267,57 +353,67 @@ class Swapper:
                     + k["length_change"] * (len(cand.original) - len(form))
                     + k["source_count"] * len(cand.sources)
                     + sum(k[f"src_{s}"] for s in cand.sources)
+                    + k["ctr_sense"] * cand.sense
                 )
                 out.append((cand, z))
             if len(memo) >= self.STATIC_MAX:
                 memo.clear()
-            found = memo[form] = tuple(out)
+            found = memo[key] = tuple(out)
         return found
 
     def judged(self, line: str) -> Judged:
         """Each likely site's most likely original and its probability."""
         k = self.k
         k_gain, k_pos, k_gain_word = k["lm_gain"], k["lm_gain_pos"], k["lm_gain_word"]
+        k_gain_ctr = k["lm_gain_ctr"]
         k_best, k_rank = k["lm_best"], k["lm_rank"]
         k_in, k_repeat = k["orig_in_line"], k["spun_repeated"]
         floor = self.floor
         score = self.score
         words = res.words()
+        memo = self._static
+        # A site's in-line terms (its form repeated, an original already in the line) need a
+        # scan of the line: only sites within their reach of the floor pay for it.
+        reach = floor - max(k_in, 0.0) - max(k_repeat, 0.0)
         norm = lm.normalize_char(line)
         best: dict[tuple[int, int], tuple[float, str]] = {}
-        n = len(line)
-        for i in range(n):
-            if not _is_han(line[i]):
+        for i, j, parts in sites(line):
+            form = line[i:j]
+            statics = memo.get(form if parts is None else parts)
+            if statics is None:
+                statics = self._statics(form, form in words, parts)
+            if not statics:
                 continue
-            for j in range(i + 1, min(n, i + MAX_LEN) + 1):
-                if not _is_han(line[j - 1]):
-                    break
-                form = line[i:j]
-                is_word = form in words
-                statics = self._statics(form, is_word)
-                if not statics:
-                    continue
-                left = norm[max(0, i - CTX) : i]
-                right = norm[j : j + CTX]
-                keep = score[left + norm[i:j] + right]
-                gains = [(score[left + c.norm + right] - keep, c, z) for c, z in statics]
-                gains.sort(key=_by_gain)
-                slope = k_gain + (k_gain_word if is_word else 0.0)
-                shared = k_repeat if line.count(form) > 1 else 0.0
-                top = -1.0e9
-                pick = ""
-                for rank, (gain, cand, z) in enumerate(gains):
-                    z += slope * gain + shared + k_rank * rank
-                    if gain > 0.0:
-                        z += k_pos * gain
-                    if rank == 0:
-                        z += k_best
-                    if cand.original in line:
-                        z += k_in
-                    if z > top:
-                        top, pick = z, cand.original
-                if top >= floor:
-                    best[(i, j)] = (1.0 / (1.0 + math.exp(-top)), pick)
+            lo = i - CTX if i > CTX else 0
+            left = norm[lo:i]
+            right = norm[j : j + CTX]
+            keep = score[norm[lo : j + CTX]]
+            gains = [(score[left + c.norm + right] - keep, c, z) for c, z in statics]
+            gains.sort(key=_by_gain)
+            slope = k_gain + (k_gain_word if form in words else 0.0)
+            if parts is not None:
+                slope += k_gain_ctr
+            partial = []
+            for rank, (gain, _, z) in enumerate(gains):
+                z += slope * gain + k_rank * rank
+                if gain > 0.0:
+                    z += k_pos * gain
+                if rank == 0:
+                    z += k_best
+                partial.append(z)
+            if max(partial) < reach:
+                continue
+            shared = k_repeat if line.count(form) > 1 else 0.0
+            top = -1.0e9
+            pick = ""
+            for z, (_, cand, _) in zip(partial, gains, strict=True):
+                z += shared
+                if cand.original in line:
+                    z += k_in
+                if z > top:
+                    top, pick = z, cand.original
+            if top >= floor:
+                best[(i, j)] = (1.0 / (1.0 + math.exp(-top)), pick)
         return best
 
     def restore(

@@ -5,7 +5,7 @@ while tuning.  The floors sit a little below the figures measured when they were
 regression fails; the clean sets' floors are what the engine must not get worse at: no clean post
 of any round is changed.
 
-Rounds 1–3 are development data now: the table-free swap judge (``service/data/spun/swapper.json``)
+Rounds 1–8 are development data now: the table-free swap judge (``service/data/spun/swapper.json``)
 is trained on them, so their figures are in-sample.  Later rounds are not read by any build.
 """
 

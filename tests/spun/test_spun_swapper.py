@@ -16,6 +16,7 @@ from service.spun.engine import engine
 
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind"
 DEV_LINES = BLIND / "round1" / "spun" / "news_nianye.txt"
+EXPANDED_LINES = BLIND / "round4" / "spun" / "tech_mtexpand.txt"  # round-trip expansions
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_model_file_matches_the_code_and_names_only_development_rounds():
     assert data["schema"] == S.SCHEMA
     assert tuple(data["features"]) == S.FEATURES
     # Trained on development rounds only: the newest blind rounds measure it.
-    rounds = [f"round{k}" for k in (1, 2, 3)]
+    rounds = [f"round{k}" for k in range(1, 9)]
     assert data["trained_on"] == [f"tests/data/blind/{name}" for name in rounds]
     assert 0.0 < data["tau"] < 1.0 and data["theta"] >= 2.0
     assert set(data["leave_one_round_out"]) == set(rounds)
@@ -64,7 +65,9 @@ def test_a_model_for_other_features_is_refused(tmp_path):
 
 def test_fast_judgement_equals_the_model_on_every_feature_row(judge):
     """``judged`` folds the features into the logit; it must give the model's own answer."""
-    lines = DEV_LINES.read_text("utf-8").splitlines()[:25]
+    lines = DEV_LINES.read_text("utf-8").splitlines()[:15]
+    lines += EXPANDED_LINES.read_text("utf-8").splitlines()[:15]
+    assert any(parts for line in lines for _, _, parts in S.sites(line))
     floor = min(judge.model.tau, S.DENSITY_P)
     for line in lines:
         expected: dict[tuple[int, int], tuple[float, str]] = {}
@@ -87,6 +90,28 @@ def test_candidates_are_more_frequent_and_not_much_shorter(form):
         assert S.freq(cand.original) > base
         assert len(cand.original) >= len(form) - 1
         assert cand.sources <= set(S.SOURCES)
+
+
+def test_contractions_undo_round_trip_expansions():
+    """Each word of an expansion is kept or cut to one character; the sense says whether the
+    kept characters mean their words."""
+    found = {c.original: c for c in S.contractions(("撤退", "离开"))}
+    assert found["撤离"].sense == 1.0 and found["撤离"].sources == {"ctr"}
+    assert {c.original: c.sense for c in S.contractions(("今年", "春天"))}["今天"] == 0.0
+    assert S.contractions(("网上", "吵来吵去")) == ()  # an idiom is never cut
+    for parts in [("磁性", "盘片"), ("运动", "大会"), ("通行", "过往")]:
+        for cand in S.contractions(parts):
+            assert len(cand.original) < len("".join(parts)) and res.is_word(cand.original)
+            assert S.freq(cand.original) > S.freq("".join(parts))
+
+
+def test_contraction_sites_are_runs_of_segmented_words():
+    line = "请先撤退离开现场，再检查磁性盘片。"
+    sites = S.contraction_sites(line)
+    assert (2, 6, ("撤退", "离开")) in sites and (12, 16, ("磁性", "盘片")) in sites
+    for start, end, parts in sites:
+        assert line[start:end] == "".join(parts)
+        assert S.CONTRACT_MIN <= end - start <= S.CONTRACT_MAX and len(parts) >= 2
 
 
 def test_swaps_on_development_lines_remove_more_errors_than_they_make(judge):
@@ -170,3 +195,23 @@ def test_arbitrary_unicode_never_crashes(text):
     judge.restore(text)
     judge.density(text)
     judge.likelihood_ratio(text)
+
+
+def test_round_trip_expansions_are_undone_in_a_spun_paragraph_and_kept_in_clean_text():
+    """Expansions no table lists (撤退离开, 检验查看, 磁性盘片) are contracted in a paragraph
+    judged spun; the clean original comes through unchanged."""
+    from service.edits import apply_edits
+
+    clean = (
+        "部署新版本之前，请先备份数据库，再把旧节点上的服务撤离。重启以后检查磁盘空间和日志，"
+        "如果发现异常，可以通过回滚脚本恢复到上一个版本，并及时通知运维人员处理。"
+    )
+    spun_text = (
+        "部署新版本之前，请先备份数据库，再把旧节点上的效劳撤退离开。再度启动以后检验查看磁性盘片"
+        "空间和日志，如果发现异常，可以经由过程回滚脚本恢复到上一个版本，并实时通知运维职员处置。"
+    )
+    assert spun.fix(clean).edits == []
+    result = spun.fix(spun_text)
+    restored = {(e.before, e.after) for e in result.edits}
+    assert {("撤退离开", "撤离"), ("检验查看", "检查")} <= restored
+    assert "磁盘空间" in apply_edits(spun_text, result.edits)
