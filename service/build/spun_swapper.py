@@ -8,7 +8,8 @@ are no longer blind).  Later rounds are never read here: they measure the result
 1. Each spun set of those rounds is replayed with the rounds' own build script
    (``tests/data/blind/build_blind.py``), so the position and original of every substitution in
    the spun text are known.
-2. Every line is scored by :func:`service.spun.swapper.site_rows`, the function the service runs;
+2. Every line is scored by :func:`service.spun.swapper.site_rows`, the function the service runs
+   (the character 5-gram and the word 3-gram of ``service.spun.wordlm`` in context);
    a row is positive when the spinner turned exactly that original into exactly that span.
 3. A logistic regression (L2, Newton steps) is fitted on all rows.  Leave-one-round-out figures
    (errors removed on the held-out round's lines when every line is treated as spun) are printed
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.spun import lm
+from service.spun import lm, wordlm
 from service.spun import swapper as S
 from service.spun.engine import SWAP_MIN_LEN
 from service.spun.evaluate import distance
@@ -159,9 +160,10 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
 def main(argv: list[str]) -> int:
     out_path = Path(argv[0]) if argv else S.MODEL_PATH
     score = lm.WindowScorer(lm.model())
+    word_score = wordlm.WordScorer(wordlm.model())
     blind = _build_blind()
     lines = [row for name in DEV_ROUNDS for row in replay(blind, name)]
-    rows_of = [S.site_rows(spun, score) for spun, _, _, _ in lines]
+    rows_of = [S.site_rows(spun, score, word_score) for spun, _, _, _ in lines]
     xs, ys, groups = [], [], []
     for (_, _, gold, round_name), rows in zip(lines, rows_of, strict=True):
         for i, j, original, x in rows:

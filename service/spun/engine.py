@@ -64,7 +64,8 @@
    more frequent words, and contractions of round-trip expansions such as 撤退离开 → 撤离), when
    its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An
    undecided line whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise
-   its count of likely swaps adds its Poisson log-likelihood ratio (at most ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
+   its count of likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood
+   ratio (at most ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
    (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
@@ -207,7 +208,7 @@ SHORT_FLUENT_GAIN = 1.0
 # Table-free word swaps (service.spun.swapper): an undecided line of SWAP_MIN_LEN–SWAP_MAX_LEN
 # characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
 # theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
-# count of likely swaps (at most SWAP_CAP).  In lines judged spun with p ≥ SWAP_PI whose lexicon
+# count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps).  In lines judged spun with p ≥ SWAP_PI whose lexicon
 # restorations cover under SWAP_COVERED of them, the judge's swaps are restored where the lexicon
 # decoder left the text alone, if their density reaches SWAP_RESTORE_DENSITY.
 # A telltale form (evidence weight at least CROSS_W) crossed by a common word of CROSS_MIN–
@@ -221,7 +222,8 @@ CROSS_FREQ = -6.0
 SWAP_MIN_LEN = 40
 SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
-SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this
+SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this,
+SWAP_MIN_SWAPS = 3  # … if the count is at least this
 SWAP_RESTORE_DENSITY = 1.0
 SWAP_PI = 0.5
 SWAP_COVERED = 0.2
@@ -568,6 +570,8 @@ class Engine:
         judged = self._judged(line, cache)
         if self.swapper.density(line, judged) >= self.swapper.model.theta:
             return SWAP_LLR
+        if self.swapper.count(line, judged) < SWAP_MIN_SWAPS:
+            return 0.0  # (one or two likely swaps: what literary clean prose has too)
         return max(0.0, min(SWAP_CAP, self.swapper.likelihood_ratio(line, judged)))
 
     def _judged(self, line: str, cache: dict | None) -> Judged:

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from service.spun import lm
+from service.spun import lm, wordlm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "swapper.json"
-SCHEMA = 3
+SCHEMA = 4
 MAX_LEN = 3  # longest site with word or character candidates, in characters
 CONTRACT_MIN, CONTRACT_MAX = 4, 6  # lengths of a site that may be a round-trip expansion
 CONTRACT_WORDS = 4  # most words in an expansion
@@ -65,7 +65,10 @@ FEATURES = (
     "freq_gain_word",
     "lm_gain_ctr",
     "ctr_sense",
+    "word_gain",
 )
+WORD_CTX = 6  # characters of text on each side of a site in the word model's window
+WORD_CLIP = 3.0  # the word model's gain is clipped to ±this (log10): bounded, so prunable
 UNSEEN_FREQ = -9.0  # log10 frequency used for a form the frequency table lacks
 DENSITY_P = 0.5  # swaps at least this likely count towards density
 
@@ -245,7 +248,13 @@ class Model:
 
 
 def features(
-    form: str, cand: Candidate, gain: float, rank: int, line: str, spun_is_word: bool
+    form: str,
+    cand: Candidate,
+    gain: float,
+    rank: int,
+    line: str,
+    spun_is_word: bool,
+    word_gain: float,
 ) -> list[float]:
     """The feature vector of one (site, candidate), in ``FEATURES`` order."""
     word = 1.0 if spun_is_word else 0.0
@@ -268,6 +277,7 @@ def features(
         cand.freq_gain * word,
         gain if "ctr" in cand.sources else 0.0,
         cand.sense,
+        max(-WORD_CLIP, min(WORD_CLIP, word_gain)),
     ]
 
 
@@ -289,8 +299,11 @@ def sites(line: str) -> Iterator[tuple[int, int, tuple[str, ...] | None]]:
     yield from contraction_sites(line)
 
 
-def site_rows(line: str, score: Callable[[str], float]) -> list[Row]:
-    """Every (start, end, original, features) the line offers, for training and judging."""
+def site_rows(
+    line: str, score: Callable[[str], float], word_score: Callable[[str], float]
+) -> list[Row]:
+    """Every (start, end, original, features) the line offers, for training and judging;
+    ``score`` and ``word_score`` are the character and word models' window scorers."""
     norm = lm.normalize_char(line)
     rows: list[Row] = []
     words = res.words()
@@ -305,8 +318,13 @@ def site_rows(line: str, score: Callable[[str], float]) -> list[Row]:
         gains = [(score(left + c.norm + right) - keep, c) for c in cands[:SCORED]]
         gains.sort(key=lambda g: -g[0])
         is_word = form in words
+        wleft = line[max(0, i - WORD_CTX) : i]
+        wright = line[j : j + WORD_CTX]
+        wkeep = word_score(wleft + form + wright)
         for rank, (gain, cand) in enumerate(gains):
-            rows.append((i, j, cand.original, features(form, cand, gain, rank, line, is_word)))
+            word_gain = word_score(wleft + cand.original + wright) - wkeep
+            x = features(form, cand, gain, rank, line, is_word, word_gain)
+            rows.append((i, j, cand.original, x))
     return rows
 
 
@@ -322,8 +340,14 @@ class Swapper:
 
     STATIC_MAX = 100_000  # forms whose static logits are memoized
 
-    def __init__(self, score: lm.WindowScorer, model: Model | None = None) -> None:
+    def __init__(
+        self,
+        score: lm.WindowScorer,
+        model: Model | None = None,
+        word_score: wordlm.WordScorer | None = None,
+    ) -> None:
         self.score = score
+        self.word_score = word_score if word_score is not None else wordlm.WordScorer(wordlm.model())
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
         self.floor = _logit(min(self.model.tau, DENSITY_P))
@@ -372,8 +396,11 @@ class Swapper:
         score = self.score
         words = res.words()
         memo = self._static
-        # A site's in-line terms (its form repeated, an original already in the line) need a
-        # scan of the line: only sites within their reach of the floor pay for it.
+        word_score = self.word_score
+        k_word = k["word_gain"]
+        # A site's word-model gain and in-line terms (its form repeated, an original already in
+        # the line) are costly: only candidates within their reach of the floor pay for them.
+        word_reach = abs(k_word) * WORD_CLIP
         reach = floor - max(k_in, 0.0) - max(k_repeat, 0.0)
         norm = lm.normalize_char(line)
         best: dict[tuple[int, int], tuple[float, str]] = {}
@@ -401,13 +428,19 @@ class Swapper:
                 if rank == 0:
                     z += k_best
                 partial.append(z)
-            if max(partial) < reach:
+            if max(partial) + word_reach < reach:
                 continue
+            wleft = line[i - WORD_CTX if i > WORD_CTX else 0 : i]
+            wright = line[j : j + WORD_CTX]
+            wkeep = word_score[wleft + form + wright]
             shared = k_repeat if line.count(form) > 1 else 0.0
             top = -1.0e9
             pick = ""
             for z, (_, cand, _) in zip(partial, gains, strict=True):
-                z += shared
+                if z + word_reach < reach:
+                    continue  # (cannot reach the floor: not the site's answer)
+                word_gain = word_score[wleft + cand.original + wright] - wkeep
+                z += k_word * max(-WORD_CLIP, min(WORD_CLIP, word_gain)) + shared
                 if cand.original in line:
                     z += k_in
                 if z > top:
@@ -452,11 +485,15 @@ class Swapper:
     def likelihood_ratio(self, line: str, judged: Judged | None = None) -> float:
         """Log-likelihood ratio (spun vs clean) of the line's count of likely swaps, each count a
         Poisson variable with the model's per-character rate."""
-        if judged is None:
-            judged = self.judged(line)
-        count = sum(1 for p, _ in judged.values() if p >= DENSITY_P)
+        count = self.count(line, judged)
         spun, clean = self.model.rate_spun, self.model.rate_clean
         return count * math.log(spun / clean) - len(line) * (spun - clean)
+
+    def count(self, line: str, judged: Judged | None = None) -> int:
+        """The line's number of likely swaps (p ≥ ``DENSITY_P``)."""
+        if judged is None:
+            judged = self.judged(line)
+        return sum(1 for p, _ in judged.values() if p >= DENSITY_P)
 
     def density(self, line: str, judged: Judged | None = None) -> float:
         """Summed probability of the likely swaps (p ≥ ``DENSITY_P``) per 100 characters."""

@@ -71,7 +71,7 @@ def test_fast_judgement_equals_the_model_on_every_feature_row(judge):
     floor = min(judge.model.tau, S.DENSITY_P)
     for line in lines:
         expected: dict[tuple[int, int], tuple[float, str]] = {}
-        for i, j, original, x in S.site_rows(line, judge.score):
+        for i, j, original, x in S.site_rows(line, judge.score, judge.word_score):
             p = judge.model.prob(x)
             if p > expected.get((i, j), (0.0, ""))[0]:
                 expected[(i, j)] = (p, original)
