@@ -44,7 +44,7 @@ CONTRACT_WORDS = 4  # most words in an expansion
 CUT_LEN = 2  # an expansion renders a character as a word of this length (撤 → 撤退)
 CTX = lm.ORDER - 1
 PARTNERS = 20  # partner characters tried per position of a site
-SCORED = 4  # candidates per site scored with the LM (best static prior first)
+SCORED = 6  # candidates per site scored with the LM (best static prior first)
 SOURCES = ("cil", "ced", "vec", "part", "csyn", "ctr")
 FEATURES = (
     "lm_gain",
