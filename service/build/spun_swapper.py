@@ -14,7 +14,8 @@ are no longer blind).  Later rounds are never read here: they measure the result
 3. A logistic regression (L2, Newton steps) is fitted on all rows.  Leave-one-round-out figures
    (errors removed on the held-out round's lines when every line is treated as spun) are printed
    and stored, so the model's reach on tables it never saw is on record.
-4. ``tau`` (the probability a swap needs) maximises errors removed over the development lines;
+4. ``tau`` (the probability a swap needs) is the one of ``TAUS`` with the best leave-one-round-out
+   mean (rounded to 0.001; ties go to the larger);
    ``theta`` (the swap density that marks a line no table explains as spun) is set above every
    clean line of the calibration text, with ``THETA_MARGIN`` on top: the clean long paragraphs of
    rounds 1–8 and the paragraphs ``CLEAN_SLICE`` of those in ``heldout_clean.txt`` at least
@@ -130,8 +131,7 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
 
 def _rate(swap: S.Swapper, texts: list[str]) -> float:
     """Likely swaps (p ≥ ``DENSITY_P``) per character of ``texts``."""
-    count = sum(sum(1 for p, _ in swap.judged(text).values() if p >= S.DENSITY_P) for text in texts)
-    return count / sum(len(text) for text in texts)
+    return sum(swap.count(text) for text in texts) / sum(len(text) for text in texts)
 
 
 def removed(lines, rows_of, model: S.Model, tau: float) -> float:
@@ -160,7 +160,7 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
 def main(argv: list[str]) -> int:
     out_path = Path(argv[0]) if argv else S.MODEL_PATH
     score = lm.WindowScorer(lm.model())
-    word_score = wordlm.WordScorer(wordlm.model())
+    word_score = wordlm.scorer()
     blind = _build_blind()
     lines = [row for name in DEV_ROUNDS for row in replay(blind, name)]
     rows_of = [S.site_rows(spun, score, word_score) for spun, _, _, _ in lines]
@@ -191,7 +191,7 @@ def main(argv: list[str]) -> int:
     cv_mean = {tau: sum(cv[h][str(tau)] for h in DEV_ROUNDS) / len(DEV_ROUNDS) for tau in TAUS}
     tau = max(TAUS, key=lambda t: (round(cv_mean[t], 3), t))
     print(f"tau {tau} (leave-one-round-out mean {cv_mean[tau]:.3f}; in sample {by_tau[tau]:.3f})")
-    swap = S.Swapper(score, _model(params, tau))
+    swap = S.Swapper(score, _model(params, tau), word_score)
     long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
     clean = long_clean[CLEAN_SLICE]
     for name in DEV_ROUNDS:

@@ -60,12 +60,12 @@
    ``PI_DECODE``.
 6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
    (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
-   ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates towards
-   more frequent words, and contractions of round-trip expansions such as 撤退离开 → 撤离), when
-   its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An
-   undecided line whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise
-   its count of likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood
-   ratio (at most ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
+   ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates
+   towards more frequent words, and contractions of round-trip expansions such as 撤退离开 →
+   撤离), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An undecided line
+   whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise its count of
+   likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood ratio (at most
+   ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
    (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
@@ -208,9 +208,10 @@ SHORT_FLUENT_GAIN = 1.0
 # Table-free word swaps (service.spun.swapper): an undecided line of SWAP_MIN_LEN–SWAP_MAX_LEN
 # characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
 # theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
-# count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps).  In lines judged spun with p ≥ SWAP_PI whose lexicon
-# restorations cover under SWAP_COVERED of them, the judge's swaps are restored where the lexicon
-# decoder left the text alone, if their density reaches SWAP_RESTORE_DENSITY.
+# count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps).  In lines judged spun
+# with p ≥ SWAP_PI whose lexicon restorations cover under SWAP_COVERED of them, the judge's swaps
+# are restored where the lexicon decoder left the text alone, if their density reaches
+# SWAP_RESTORE_DENSITY.
 # A telltale form (evidence weight at least CROSS_W) crossed by a common word of CROSS_MIN–
 # CROSS_MAX characters (log10 frequency at least CROSS_FREQ) of the text's most probable
 # segmentation, or covered by one when it is no word itself, is part of that word (做年夜 in

@@ -318,14 +318,17 @@ SEGMENT_MAX = 6  # longest dictionary word tried by :func:`segment`
 SEGMENT_UNKNOWN = -8.0  # log10 frequency of a character the dictionary lacks (jieba: count 1)
 
 
+SEGMENT_CACHED = 32  # texts up to this long (windows around a form) have their splits memoized
+
+
 def segment(text: str) -> list[str]:
     """The most probable split of ``text`` into dictionary words (jieba's algorithm without HMM,
-    over the jieba counts of the frequency table: no second dictionary in memory)."""
-    return list(_segment(text))
+    over the jieba counts of the frequency table: no second dictionary in memory).  Short texts'
+    splits are memoized; whole lines are not (each is split once per repair)."""
+    return list(_segment(text) if len(text) <= SEGMENT_CACHED else _split(text))
 
 
-@lru_cache(maxsize=65536)
-def _segment(text: str) -> tuple[str, ...]:
+def _split(text: str) -> tuple[str, ...]:
     n = len(text)
     table = _wordfreq()
     route = [0.0] * (n + 1)
@@ -349,6 +352,9 @@ def _segment(text: str) -> tuple[str, ...]:
         out.append(text[i : cut[i]])
         i = cut[i]
     return tuple(out)
+
+
+_segment = lru_cache(maxsize=65536)(_split)
 
 
 def load_all() -> None:

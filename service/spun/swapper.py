@@ -8,10 +8,11 @@ CC-CEDICT shared-gloss partners, word-vector neighbours, and one-character partn
 swaps that give a dictionary word, always towards a *more frequent* word (what nearly every spinner
 does: 88% of the swaps in the development tables).  Runs of two to four words of 4–6 characters
 may be round-trip expansions (a back-translating spinner renders each character of a word as a
-word: 撤离 → 撤退离开); their candidates are the :func:`contractions`.  The best few by static prior are scored with
-the character 5-gram in context, and a logistic model (``service/data/spun/swapper.json``, trained
-by ``service.build.spun_swapper`` on development spinner tables only) gives each (site, original)
-the probability that a spinner made this swap.
+word: 撤离 → 撤退离开); their candidates are the :func:`contractions`.  The best few by static
+prior are scored in context with the character 5-gram and, where it can matter, the word 3-gram
+(:mod:`service.spun.wordlm`, its gain clipped to ±``WORD_CLIP``), and a logistic model
+(``service/data/spun/swapper.json``, trained by ``service.build.spun_swapper`` on development
+spinner tables only) gives each (site, original) the probability that a spinner made this swap.
 
 - :meth:`Swapper.restore`: non-overlapping swaps with probability at least ``tau`` (the most
   likely win overlaps), in text order.
@@ -19,7 +20,7 @@ the probability that a spinner made this swap.
   is far higher in spun text than in clean text of any register (evidence for a line no table
   explains); :meth:`Swapper.likelihood_ratio`: the count of likely swaps as Poisson evidence.
 
-Pure functions of the text; the model, tables and LM are loaded once per process.
+Pure functions of the text; the model, tables and LMs are loaded once per process.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def contractions(parts: tuple[str, ...]) -> tuple[Candidate, ...]:
         cut = [(kept, part) for kept, part in zip(pick, parts, strict=True) if kept != part]
         sense = sum(part in res.synonyms(kept) for kept, part in cut) / len(cut)
         senses[word] = max(sense, senses.get(word, 0.0))
-    return _ranked(form, {word: {"ctr"} for word in senses}, senses)
+    return _ranked(form, {word: {"ctr"} for word in senses}, 2, senses)
 
 
 @lru_cache(maxsize=131072)
@@ -175,19 +176,23 @@ def candidates(form: str) -> tuple[Candidate, ...]:
                 word = head + partner + tail
                 if word in words:
                     found.setdefault(word, set()).add("csyn")
-    return _ranked(form, found)
+    # (an idiom is not a spinner's rendering of a word two characters shorter)
+    return _ranked(form, found, len(form) - 1)
 
 
 def _ranked(
-    form: str, found: dict[str, set[str]], senses: dict[str, float] | None = None
+    form: str,
+    found: dict[str, set[str]],
+    shortest: int,
+    senses: dict[str, float] | None = None,
 ) -> tuple[Candidate, ...]:
-    """The found originals that are more frequent than ``form``, best static prior first."""
+    """The found originals of at least ``shortest`` characters that are more frequent than
+    ``form``, best static prior first."""
     base = freq(form)
     out = []
-    shortest = 2 if senses is not None else len(form) - 1
     for word, sources in found.items():
         if word == form or not word or not _is_han(word[0]) or len(word) < shortest:
-            continue  # (an idiom is not a spinner's rendering of a word two characters shorter)
+            continue
         f = freq(word)
         if f <= base:
             continue  # spinners swap towards rarer forms: the original is the more frequent
@@ -332,10 +337,11 @@ class Swapper:
     """Judges the swaps of a line with the trained model.
 
     :meth:`judged` computes the model's logit directly: the part that depends on the site's form
-    and candidate alone is computed once per form (memoized, bounded), the rest per site.  It
-    gives ``model.prob(features(...))`` for every row of :func:`site_rows` (up to rounding: the
-    sums run in another order), keeping only sites likely enough to matter (p ≥ min(``tau``,
-    ``DENSITY_P``)).
+    (or contraction run) and candidate alone is computed once per form (memoized, bounded), the
+    rest per site; the word model's gain and the in-line terms only for candidates that could
+    still reach the floor.  It gives ``model.prob(features(...))`` for every row of
+    :func:`site_rows` (up to rounding: the sums run in another order), keeping only sites likely
+    enough to matter (p ≥ min(``tau``, ``DENSITY_P``)).
     """
 
     STATIC_MAX = 100_000  # forms whose static logits are memoized
@@ -344,10 +350,10 @@ class Swapper:
         self,
         score: lm.WindowScorer,
         model: Model | None = None,
-        word_score: wordlm.WordScorer | None = None,
+        word_score: lm.WindowScorer | None = None,
     ) -> None:
         self.score = score
-        self.word_score = word_score if word_score is not None else wordlm.WordScorer(wordlm.model())
+        self.word_score = word_score if word_score is not None else wordlm.scorer()
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
         self.floor = _logit(min(self.model.tau, DENSITY_P))

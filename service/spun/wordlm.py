@@ -15,6 +15,7 @@ from pathlib import Path
 
 import kenlm
 
+from service.spun import lm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "word3.bin"
@@ -23,25 +24,15 @@ MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "word3.bin"
 SCORES_MAX = 100_000
 
 
-class WordScorer(dict[str, float]):
-    """``scorer[text]`` → log10 probability of ``text`` split into words, memoized (at most
-    ``limit`` windows; emptied when full)."""
+def words(text: str) -> str:
+    """``text`` as the word model's space-separated tokens (a lone surrogate becomes ``?``)."""
+    joined = " ".join(res.segment(text))
+    return joined if joined.isascii() else lm.SURROGATE.sub("?", joined)
 
-    __slots__ = ("_limit", "_score")
 
-    def __init__(self, word_model: kenlm.Model, limit: int = SCORES_MAX) -> None:
-        super().__init__()
-        self._limit = limit
-        self._score = word_model.score
-
-    def __missing__(self, text: str) -> float:
-        if len(self) >= self._limit:
-            self.clear()
-        value = self[text] = self._score(" ".join(res.segment(text)), False, False)
-        return value
-
-    def __call__(self, text: str) -> float:
-        return self[text]
+def scorer(limit: int = SCORES_MAX) -> lm.WindowScorer:
+    """A memoizing scorer: ``scorer[text]`` → the log10 probability of ``text`` in words."""
+    return lm.WindowScorer(model(), limit, words)
 
 
 _lock = threading.Lock()
@@ -54,11 +45,5 @@ def model() -> kenlm.Model:
     if _model is None:
         with _lock:
             if _model is None:
-                if not MODEL_PATH.is_file():
-                    raise FileNotFoundError(
-                        f"{MODEL_PATH} is missing: run python -m service.build.spun_word_lm"
-                    )
-                config = kenlm.Config()
-                config.load_method = kenlm.LoadMethod.LAZY
-                _model = kenlm.Model(str(MODEL_PATH), config)
+                _model = lm.load(MODEL_PATH, "service.build.spun_word_lm")
     return _model

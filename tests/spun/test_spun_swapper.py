@@ -116,7 +116,7 @@ def test_contraction_sites_are_runs_of_segmented_words():
 
 def test_swaps_on_development_lines_remove_more_errors_than_they_make(judge):
     """Every line of a development set treated as spun: the judge's swaps alone bring the text
-    closer to the original (measured when trained: about 0.13 of errors removed in sample)."""
+    closer to the original (measured when trained: 0.21 of errors removed, in sample)."""
     from service.edits import Edit, apply_edits
     from service.spun.evaluate import distance
 
@@ -130,7 +130,7 @@ def test_swaps_on_development_lines_remove_more_errors_than_they_make(judge):
         ]
         before += distance(line, orig)[0]
         after += distance(apply_edits(line, edits), orig)[0]
-    assert after <= 0.95 * before, (before, after)
+    assert after <= 0.85 * before, (before, after)
 
 
 def test_clean_paragraph_swaps_are_rare_and_unjudged_when_clean(judge):
@@ -188,13 +188,27 @@ def test_the_property_text_gives_the_judge_work(judge):
     assert judge.restore(text)
 
 
+_ANY_CHARACTER = st.characters(exclude_categories=())  # lone surrogates included
+
+
 @settings(max_examples=100, deadline=None)
-@given(st.text())
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_DEV_PIECES), st.text(_ANY_CHARACTER, max_size=3)), max_size=30
+    ).map("".join)
+)
 def test_arbitrary_unicode_never_crashes(text):
     judge = engine().swapper
     judge.restore(text)
     judge.density(text)
     judge.likelihood_ratio(text)
+
+
+def test_a_lone_surrogate_in_a_judged_line_is_no_crash(judge):
+    text = "".join(_DEV_PIECES[:40])
+    odd = text[:30] + "\ud800" + text[30:]
+    assert judge.judged(odd)
+    spun.fix(odd)
 
 
 def test_round_trip_expansions_are_undone_in_a_spun_paragraph_and_kept_in_clean_text():
