@@ -23,7 +23,8 @@ are no longer blind).  Later rounds are never read here: they measure the result
    clean-text evaluation in ``tests/spun/test_spun_eval.py``, which is therefore partly in sample
    for ``theta``).  ``rate_spun`` and ``rate_clean`` (likely swaps per character in the
    development spun lines and in that clean text) turn a line's count of likely swaps into
-   Poisson evidence.
+   Poisson evidence; ``rate_spun_ctr`` and ``rate_clean_ctr`` do the same for likely
+   contractions alone (with one pseudo-count in the clean text).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _model(params, tau: float = 0.5, theta: float = 99.0) -> S.Model:
     mean, scale, weights, bias = params
     payload = _payload(mean, scale, weights, bias, tau, theta)
-    payload.update(rate_spun=1.0, rate_clean=0.5)  # (not used while fitting)
+    payload.update(dict.fromkeys(S.RATES, 1.0), rate_clean=0.5, rate_clean_ctr=0.5)  # (unused)
     return S.Model(payload)
 
 
@@ -129,9 +130,13 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
     }
 
 
-def _rate(swap: S.Swapper, texts: list[str]) -> float:
-    """Likely swaps (p ≥ ``DENSITY_P``) per character of ``texts``."""
-    return sum(swap.count(text) for text in texts) / sum(len(text) for text in texts)
+def _rate(swap: S.Swapper, texts: list[str], contracted: bool = False) -> float:
+    """Likely swaps (p ≥ ``DENSITY_P``; with ``contracted``, likely contractions) per character
+    of ``texts``."""
+    count = sum(swap.count(text, contracted=contracted) for text in texts)
+    if contracted:
+        count += 1  # (one pseudo-count: with none in the clean text, one would be conclusive)
+    return count / sum(len(text) for text in texts)
 
 
 def removed(lines, rows_of, model: S.Model, tau: float) -> float:
@@ -208,6 +213,12 @@ def main(argv: list[str]) -> int:
     payload = _payload(*params, tau, theta)
     payload["rate_spun"] = rate_spun
     payload["rate_clean"] = rate_clean
+    payload["rate_spun_ctr"] = round(_rate(swap, long_spun, contracted=True), 5)
+    payload["rate_clean_ctr"] = round(_rate(swap, clean, contracted=True), 5)
+    print(
+        f"likely contractions per 100 characters: spun {100 * payload['rate_spun_ctr']:.3f}, "
+        f"clean {100 * payload['rate_clean_ctr']:.3f}"
+    )
     payload["trained_on"] = [f"tests/data/blind/{name}" for name in DEV_ROUNDS]
     payload["leave_one_round_out"] = cv
     out_path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", "utf-8")

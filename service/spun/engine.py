@@ -65,7 +65,7 @@
    撤离), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An undecided line
    whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise its count of
    likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood ratio (at most
-   ``SWAP_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
+   ``SWAP_CAP``), and its likely contractions theirs (at most ``SWAP_CTR_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
    (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
@@ -224,7 +224,8 @@ SWAP_MIN_LEN = 40
 SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded work per post
 SWAP_LLR = 8.0
 SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this,
-SWAP_MIN_SWAPS = 3  # … if the count is at least this
+SWAP_MIN_SWAPS = 3  # … if the count is at least this; likely contractions add their own
+SWAP_CTR_CAP = 3.0  # Poisson evidence (at most this)
 SWAP_RESTORE_DENSITY = 1.0
 SWAP_PI = 0.5
 SWAP_COVERED = 0.2
@@ -571,9 +572,10 @@ class Engine:
         judged = self._judged(line, cache)
         if self.swapper.density(line, judged) >= self.swapper.model.theta:
             return SWAP_LLR
+        contracted = max(0.0, min(SWAP_CTR_CAP, self.swapper.contraction_ratio(line, judged)))
         if self.swapper.count(line, judged) < SWAP_MIN_SWAPS:
-            return 0.0  # (one or two likely swaps: what literary clean prose has too)
-        return max(0.0, min(SWAP_CAP, self.swapper.likelihood_ratio(line, judged)))
+            return contracted  # (one or two likely swaps: what literary clean prose has too)
+        return contracted + max(0.0, min(SWAP_CAP, self.swapper.likelihood_ratio(line, judged)))
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""

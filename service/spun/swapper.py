@@ -38,7 +38,7 @@ from service.spun import lm, wordlm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "swapper.json"
-SCHEMA = 4
+SCHEMA = 5
 MAX_LEN = 3  # longest site with word or character candidates, in characters
 CONTRACT_MIN, CONTRACT_MAX = 4, 6  # lengths of a site that may be a round-trip expansion
 CONTRACT_WORDS = 4  # most words in an expansion
@@ -70,6 +70,7 @@ FEATURES = (
 )
 WORD_CTX = 6  # characters of text on each side of a site in the word model's window
 WORD_CLIP = 3.0  # the word model's gain is clipped to ±this (log10): bounded, so prunable
+RATES = ("rate_spun", "rate_clean", "rate_spun_ctr", "rate_clean_ctr")
 UNSEEN_FREQ = -9.0  # log10 frequency used for a form the frequency table lacks
 DENSITY_P = 0.5  # swaps at least this likely count towards density
 
@@ -218,7 +219,7 @@ class Model:
     def __init__(self, data: dict) -> None:
         if data.get("schema") != SCHEMA or tuple(data.get("features", ())) != FEATURES:
             raise ValueError(f"{MODEL_PATH.name}: schema or feature list does not match the code")
-        missing = {"mean", "scale", "weights", "bias", "tau", "theta", "rate_spun", "rate_clean"}
+        missing = {"mean", "scale", "weights", "bias", "tau", "theta", *RATES}
         missing -= set(data)
         if missing:
             raise ValueError(f"{MODEL_PATH.name}: missing {', '.join(sorted(missing))}")
@@ -231,7 +232,12 @@ class Model:
         # Likely swaps (p ≥ DENSITY_P) per character in spun and in clean text.
         self.rate_spun = float(data["rate_spun"])
         self.rate_clean = float(data["rate_clean"])
-        if not 0.0 < self.rate_clean < self.rate_spun:
+        # … and likely contractions (a site longer than MAX_LEN) alone.
+        self.rate_spun_ctr = float(data["rate_spun_ctr"])
+        self.rate_clean_ctr = float(data["rate_clean_ctr"])
+        if not (
+            0.0 < self.rate_clean < self.rate_spun and 0.0 < self.rate_clean_ctr < self.rate_spun_ctr
+        ):
             raise ValueError(f"{MODEL_PATH.name}: swap rates must satisfy 0 < clean < spun")
         if not (0.0 < self.tau < 1.0 and self.theta > 0.0):
             raise ValueError(f"{MODEL_PATH.name}: tau must lie in (0, 1) and theta be positive")
@@ -495,10 +501,20 @@ class Swapper:
         spun, clean = self.model.rate_spun, self.model.rate_clean
         return count * math.log(spun / clean) - len(line) * (spun - clean)
 
-    def count(self, line: str, judged: Judged | None = None) -> int:
-        """The line's number of likely swaps (p ≥ ``DENSITY_P``)."""
+    def contraction_ratio(self, line: str, judged: Judged | None = None) -> float:
+        """The same for the line's likely contractions alone: far rarer in clean text than other
+        swaps (a round-trip expansion is no writer's choice), so each weighs more."""
+        count = self.count(line, judged, contracted=True)
+        spun, clean = self.model.rate_spun_ctr, self.model.rate_clean_ctr
+        return count * math.log(spun / clean) - len(line) * (spun - clean)
+
+    def count(self, line: str, judged: Judged | None = None, contracted: bool = False) -> int:
+        """The line's number of likely swaps (p ≥ ``DENSITY_P``); with ``contracted``, of likely
+        contractions only."""
         if judged is None:
             judged = self.judged(line)
+        if contracted:
+            return sum(1 for (i, j), (p, _) in judged.items() if p >= DENSITY_P and j - i > MAX_LEN)
         return sum(1 for p, _ in judged.values() if p >= DENSITY_P)
 
     def density(self, line: str, judged: Judged | None = None) -> float:

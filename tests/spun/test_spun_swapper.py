@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,29 @@ def test_a_model_with_inverted_rates_is_refused(tmp_path):
     path.write_text(json.dumps(data), "utf-8")
     with pytest.raises(ValueError, match="rates"):
         S.load_model(path)
+
+
+def test_a_model_with_inverted_contraction_rates_is_refused(tmp_path):
+    data = json.loads(S.MODEL_PATH.read_text("utf-8"))
+    data["rate_clean_ctr"], data["rate_spun_ctr"] = data["rate_spun_ctr"], data["rate_clean_ctr"]
+    path = tmp_path / "swapper.json"
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ValueError, match="rates"):
+        S.load_model(path)
+
+
+def test_likely_contractions_are_strong_evidence_and_absent_from_clean_text(judge):
+    """Round-trip expansions are no writer's choice: each likely contraction weighs more than a
+    likely word swap, and a clean paragraph has none."""
+    spun_line = "请先撤退离开现场，再检验查看磁性盘片空间和运行日志，确认以后重新开启效劳。"
+    clean_line = "请先撤离现场，再检查磁盘空间和运行日志，确认以后重新启动服务。"
+    assert judge.count(spun_line, contracted=True) >= 2
+    assert judge.contraction_ratio(spun_line) > 3.0
+    assert judge.count(clean_line, contracted=True) == 0
+    assert judge.contraction_ratio(clean_line) < 0.0
+    model = judge.model
+    per_contraction = math.log(model.rate_spun_ctr / model.rate_clean_ctr)
+    assert per_contraction > math.log(model.rate_spun / model.rate_clean)
 
 
 def test_a_model_for_other_features_is_refused(tmp_path):
