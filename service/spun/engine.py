@@ -65,8 +65,9 @@
    撤离), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An undecided line
    whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise its count of
    likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood ratio (at most
-   ``SWAP_CAP``), and its likely contractions theirs (at most ``SWAP_CTR_CAP``).  A post whose spinner the lexicon knows (``table_in_use``) and explains
-   (restorations over ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
+   ``SWAP_CAP``), and its likely contractions theirs (at most ``SWAP_CTR_CAP``).  A post whose
+   spinner the lexicon knows (``table_in_use``) and explains (restorations over ``SWAP_COVERED``
+   of the text judged spun) gets no table-free swaps.
 """
 
 from __future__ import annotations

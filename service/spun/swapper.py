@@ -497,16 +497,14 @@ class Swapper:
     def likelihood_ratio(self, line: str, judged: Judged | None = None) -> float:
         """Log-likelihood ratio (spun vs clean) of the line's count of likely swaps, each count a
         Poisson variable with the model's per-character rate."""
-        count = self.count(line, judged)
-        spun, clean = self.model.rate_spun, self.model.rate_clean
-        return count * math.log(spun / clean) - len(line) * (spun - clean)
+        model = self.model
+        return _poisson(self.count(line, judged), len(line), model.rate_spun, model.rate_clean)
 
     def contraction_ratio(self, line: str, judged: Judged | None = None) -> float:
         """The same for the line's likely contractions alone: far rarer in clean text than other
         swaps (a round-trip expansion is no writer's choice), so each weighs more."""
         count = self.count(line, judged, contracted=True)
-        spun, clean = self.model.rate_spun_ctr, self.model.rate_clean_ctr
-        return count * math.log(spun / clean) - len(line) * (spun - clean)
+        return _poisson(count, len(line), self.model.rate_spun_ctr, self.model.rate_clean_ctr)
 
     def count(self, line: str, judged: Judged | None = None, contracted: bool = False) -> int:
         """The line's number of likely swaps (p ≥ ``DENSITY_P``); with ``contracted``, of likely
@@ -524,6 +522,12 @@ class Swapper:
 
 def _by_gain(row: tuple[float, Candidate, float]) -> float:
     return -row[0]
+
+
+def _poisson(count: int, length: int, spun: float, clean: float) -> float:
+    """Log-likelihood ratio of ``count`` events in ``length`` characters at the per-character
+    rates ``spun`` against ``clean``."""
+    return count * math.log(spun / clean) - length * (spun - clean)
 
 
 def _logit(p: float) -> float:
