@@ -24,7 +24,9 @@ are no longer blind).  Later rounds are never read here: they measure the result
    for ``theta``).  ``rate_spun`` and ``rate_clean`` (likely swaps per character in the
    development spun lines and in that clean text) turn a line's count of likely swaps into
    Poisson evidence; ``rate_spun_ctr`` and ``rate_clean_ctr`` do the same for likely
-   contractions alone (with one pseudo-count in the clean text).
+   contractions alone (with one pseudo-count in the clean text), ``rate_spun_soft`` and
+   ``rate_clean_soft`` for the soft count (the summed probability of the swaps at least
+   ``SOFT_P`` likely).
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _model(params, tau: float = 0.5, theta: float = 99.0) -> S.Model:
     mean, scale, weights, bias = params
     payload = _payload(mean, scale, weights, bias, tau, theta)
-    payload.update(dict.fromkeys(S.RATES, 1.0), rate_clean=0.5, rate_clean_ctr=0.5)  # (unused)
+    payload.update(dict.fromkeys(S.RATES, 1.0), rate_clean=0.5, rate_clean_ctr=0.5,
+                   rate_clean_soft=0.5)  # (unused)
     return S.Model(payload)
 
 
@@ -130,9 +133,13 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
     }
 
 
-def _rate(swap: S.Swapper, texts: list[str], contracted: bool = False) -> float:
-    """Likely swaps (p ≥ ``DENSITY_P``; with ``contracted``, likely contractions) per character
-    of ``texts``."""
+def _rate(
+    swap: S.Swapper, texts: list[str], contracted: bool = False, soft: bool = False
+) -> float:
+    """Likely swaps (p ≥ ``DENSITY_P``; with ``contracted``, likely contractions; with ``soft``,
+    the soft count) per character of ``texts``."""
+    if soft:
+        return sum(swap.soft_count(text) for text in texts) / sum(len(text) for text in texts)
     count = sum(swap.count(text, contracted=contracted) for text in texts)
     if contracted:
         count += 1  # (one pseudo-count: with none in the clean text, one would be conclusive)
@@ -218,6 +225,12 @@ def main(argv: list[str]) -> int:
     print(
         f"likely contractions per 100 characters: spun {100 * payload['rate_spun_ctr']:.3f}, "
         f"clean {100 * payload['rate_clean_ctr']:.3f}"
+    )
+    payload["rate_spun_soft"] = round(_rate(swap, long_spun, soft=True), 5)
+    payload["rate_clean_soft"] = round(_rate(swap, clean, soft=True), 5)
+    print(
+        f"soft count per 100 characters: spun {100 * payload['rate_spun_soft']:.2f}, "
+        f"clean {100 * payload['rate_clean_soft']:.2f}"
     )
     payload["trained_on"] = [f"tests/data/blind/{name}" for name in DEV_ROUNDS]
     payload["leave_one_round_out"] = cv

@@ -77,6 +77,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import ahocorasick
 
@@ -201,7 +202,7 @@ SYN_RATIO_LOG = 1.0  # log10: a synonym at least this much more frequent than th
 SHORT_POST = 40
 SHORT_ARTIFACTS = 2
 SHORT_SCALE = 0.49
-SHORT_FRAGMENT_Z = 4.0
+SHORT_FRAGMENT_Z = 4.0  # (the exact binomial tail as a z-score: few characters, few fragments)
 # … or at least SHORT_FLUENT_SITES separate sites whose restoration the LM prefers by
 # SHORT_FLUENT_GAIN (log10) or more.
 SHORT_FLUENT_SITES = 3
@@ -209,7 +210,8 @@ SHORT_FLUENT_GAIN = 1.0
 # Table-free word swaps (service.spun.swapper): an undecided line of SWAP_MIN_LEN–SWAP_MAX_LEN
 # characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
 # theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
-# count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps).  In lines judged spun
+# count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps), of its likely
+# contractions (at most SWAP_CTR_CAP) and of its soft count of swaps (at most SWAP_SOFT_CAP).  In lines judged spun
 # with p ≥ SWAP_PI whose lexicon restorations cover under SWAP_COVERED of them, the judge's swaps
 # are restored where the lexicon decoder left the text alone, if their density reaches
 # SWAP_RESTORE_DENSITY.
@@ -226,7 +228,8 @@ SWAP_MAX_LEN = 4000  # longer lines (no paragraph is) are not judged: bounded wo
 SWAP_LLR = 8.0
 SWAP_CAP = 2.5  # … otherwise the Poisson evidence of its count of likely swaps, at most this,
 SWAP_MIN_SWAPS = 3  # … if the count is at least this; likely contractions add their own
-SWAP_CTR_CAP = 3.0  # Poisson evidence (at most this)
+SWAP_CTR_CAP = 3.0  # Poisson evidence (at most this), and so does the soft count of swaps (the
+SWAP_SOFT_CAP = 3.0  # summed probability of those at least SOFT_P likely; at most this)
 SWAP_RESTORE_DENSITY = 1.0
 SWAP_PI = 0.5
 SWAP_COVERED = 0.2
@@ -277,6 +280,37 @@ def _long_word_automaton() -> ahocorasick.Automaton:
 
 def _span_end(span: tuple[int, int]) -> int:
     return span[1]
+
+
+_NORMAL = NormalDist()
+
+
+@functools.lru_cache(maxsize=4096)
+def binomial_tail_z(found: int, n: int, rate: float) -> float:
+    """``P(X ≥ found)`` for ``X ~ Binomial(n, rate)`` as a standard normal score (the ``z`` whose
+    upper tail has that probability; 0 when ``found`` is no more than expected)."""
+    if n <= 0 or found <= rate * n:
+        return 0.0
+    if found > n:
+        return 40.0
+    log_ratio = math.log(rate) - math.log1p(-rate)
+    log_term = (
+        math.lgamma(n + 1)
+        - math.lgamma(found + 1)
+        - math.lgamma(n - found + 1)
+        + found * math.log(rate)
+        + (n - found) * math.log1p(-rate)
+    )
+    tail = 0.0
+    for k in range(found, n + 1):
+        term = math.exp(log_term)
+        tail += term
+        if term <= 1e-17 * tail:
+            break
+        log_term += math.log(n - k) - math.log(k + 1) + log_ratio if k < n else 0.0
+    if tail <= 1e-300:
+        return 40.0
+    return -_NORMAL.inv_cdf(tail) if tail < 0.5 else 0.0
 
 
 def long_words(text: str) -> list[tuple[int, int]]:
@@ -571,12 +605,14 @@ class Engine:
         ):
             return 0.0
         judged = self._judged(line, cache)
-        if self.swapper.density(line, judged) >= self.swapper.model.theta:
+        swapper = self.swapper
+        if swapper.density(line, judged) >= swapper.model.theta:
             return SWAP_LLR
-        contracted = max(0.0, min(SWAP_CTR_CAP, self.swapper.contraction_ratio(line, judged)))
-        if self.swapper.count(line, judged) < SWAP_MIN_SWAPS:
-            return contracted  # (one or two likely swaps: what literary clean prose has too)
-        return contracted + max(0.0, min(SWAP_CAP, self.swapper.likelihood_ratio(line, judged)))
+        found = max(0.0, min(SWAP_CTR_CAP, swapper.contraction_ratio(line, judged)))
+        found += max(0.0, min(SWAP_SOFT_CAP, swapper.soft_ratio(line, judged)))
+        if swapper.count(line, judged) < SWAP_MIN_SWAPS:
+            return found  # (one or two likely swaps: what literary clean prose has too)
+        return found + max(0.0, min(SWAP_CAP, swapper.likelihood_ratio(line, judged)))
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""
@@ -668,21 +704,28 @@ class Engine:
         With ``cache`` (the per-repair dict), each line's counts are computed once and a
         multi-line text is scored from the sums of its lines'.
         """
-        gen = self.neighbours
-        if gen is None:
+        if self.neighbours is None:
             return 0.0
-        if cache is None:
-            found, han = gen.fragments(text)
-        else:
-            found = han = 0
-            for line in text.split("\n"):
-                positions, line_han = self._fragments(line, cache)
-                found += len(positions)
-                han += line_han
+        found, han = self._fragment_counts(text, cache)
         if found < 2:
             return -1.0
         spread = math.sqrt(han * FRAGMENT_RATE * (1.0 - FRAGMENT_RATE))
         return (found - FRAGMENT_RATE * han) / spread
+
+    def _fragment_counts(self, text: str, cache: dict | None = None) -> tuple[int, int]:
+        """Non-word fragments of ``text`` and its Han characters (from its lines' memoized
+        positions with ``cache``)."""
+        gen = self.neighbours
+        if gen is None:
+            return 0, han_count(text)
+        if cache is None:
+            return gen.fragments(text)
+        found = han = 0
+        for line in text.split("\n"):
+            positions, line_han = self._fragments(line, cache)
+            found += len(positions)
+            han += line_han
+        return found, han
 
     def _fragments(self, line: str, cache: dict) -> tuple[list[int], int]:
         """Fragment positions and Han characters of ``line``, memoized per repair."""
@@ -1396,8 +1439,12 @@ class Engine:
         nonword = self.nonword_forms
         if len(forms) >= SHORT_ARTIFACTS and any(key in nonword for key in forms):
             return True
-        # … or far more non-word fragments than clean text has (a spinner with another table)
-        if self.fragment_z(text, cache) >= SHORT_FRAGMENT_Z:
+        # … or far more non-word fragments than clean text has (a spinner with another table).
+        # A short post has few characters, where the normal score of fragment_z overstates a
+        # count's surprise (5 fragments in 15 characters: z 5.0, an exact tail of 3.2 — what a
+        # chatty post of one-character verbs has).
+        found, han = self._fragment_counts(text, cache)
+        if found >= 2 and binomial_tail_z(found, han, FRAGMENT_RATE) >= SHORT_FRAGMENT_Z:
             return True
         # … or many places that the LM would much rather read restored (real-word forms of a
         # table applied throughout: 枢纽, 进步, 效劳, 鞭策, 正在于 in one sentence)

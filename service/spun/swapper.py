@@ -18,7 +18,9 @@ spinner tables only) gives each (site, original) the probability that a spinner 
   likely win overlaps), in text order.
 - :meth:`Swapper.density`: the summed probability of the confident swaps per 100 characters, which
   is far higher in spun text than in clean text of any register (evidence for a line no table
-  explains); :meth:`Swapper.likelihood_ratio`: the count of likely swaps as Poisson evidence.
+  explains); :meth:`Swapper.likelihood_ratio`: the count of likely swaps as Poisson evidence;
+  :meth:`Swapper.soft_ratio`: the same for the summed probability of every swap at least
+  ``SOFT_P`` likely, the judge's best detector.
 
 Pure functions of the text; the model, tables and LMs are loaded once per process.
 """
@@ -38,7 +40,7 @@ from service.spun import lm, wordlm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "swapper.json"
-SCHEMA = 5
+SCHEMA = 6
 MAX_LEN = 3  # longest site with word or character candidates, in characters
 CONTRACT_MIN, CONTRACT_MAX = 4, 6  # lengths of a site that may be a round-trip expansion
 CONTRACT_WORDS = 4  # most words in an expansion
@@ -70,9 +72,17 @@ FEATURES = (
 )
 WORD_CTX = 6  # characters of text on each side of a site in the word model's window
 WORD_CLIP = 3.0  # the word model's gain is clipped to ±this (log10): bounded, so prunable
-RATES = ("rate_spun", "rate_clean", "rate_spun_ctr", "rate_clean_ctr")
+RATES = (
+    "rate_spun",
+    "rate_clean",
+    "rate_spun_ctr",
+    "rate_clean_ctr",
+    "rate_spun_soft",
+    "rate_clean_soft",
+)
 UNSEEN_FREQ = -9.0  # log10 frequency used for a form the frequency table lacks
 DENSITY_P = 0.5  # swaps at least this likely count towards density
+SOFT_P = 0.05  # … and this likely towards the soft count (the expected number of swaps)
 
 
 def _is_han(ch: str) -> bool:
@@ -235,8 +245,13 @@ class Model:
         # … and likely contractions (a site longer than MAX_LEN) alone.
         self.rate_spun_ctr = float(data["rate_spun_ctr"])
         self.rate_clean_ctr = float(data["rate_clean_ctr"])
+        # … and the summed probability of the swaps at least SOFT_P likely.
+        self.rate_spun_soft = float(data["rate_spun_soft"])
+        self.rate_clean_soft = float(data["rate_clean_soft"])
         if not (
-            0.0 < self.rate_clean < self.rate_spun and 0.0 < self.rate_clean_ctr < self.rate_spun_ctr
+            0.0 < self.rate_clean < self.rate_spun
+            and 0.0 < self.rate_clean_ctr < self.rate_spun_ctr
+            and 0.0 < self.rate_clean_soft < self.rate_spun_soft
         ):
             raise ValueError(f"{MODEL_PATH.name}: swap rates must satisfy 0 < clean < spun")
         if not (0.0 < self.tau < 1.0 and self.theta > 0.0):
@@ -347,7 +362,7 @@ class Swapper:
     rest per site; the word model's gain and the in-line terms only for candidates that could
     still reach the floor.  It gives ``model.prob(features(...))`` for every row of
     :func:`site_rows` (up to rounding: the sums run in another order), keeping only sites likely
-    enough to matter (p ≥ min(``tau``, ``DENSITY_P``)).
+    enough to matter (p ≥ min(``tau``, ``DENSITY_P``, ``SOFT_P``)).
     """
 
     STATIC_MAX = 100_000  # forms whose static logits are memoized
@@ -362,7 +377,7 @@ class Swapper:
         self.word_score = word_score if word_score is not None else wordlm.scorer()
         self.model = model if model is not None else load_model()
         self.k = dict(zip(FEATURES, self.model.coef, strict=True))
-        self.floor = _logit(min(self.model.tau, DENSITY_P))
+        self.floor = _logit(min(self.model.tau, DENSITY_P, SOFT_P))
         self._static: dict[str | tuple[str, ...], tuple[tuple[Candidate, float], ...]] = {}
 
     def _statics(
@@ -505,6 +520,20 @@ class Swapper:
         swaps (a round-trip expansion is no writer's choice), so each weighs more."""
         count = self.count(line, judged, contracted=True)
         return _poisson(count, len(line), self.model.rate_spun_ctr, self.model.rate_clean_ctr)
+
+    def soft_ratio(self, line: str, judged: Judged | None = None) -> float:
+        """The same for the line's soft count (:meth:`soft_count`): it keeps what the count of
+        likely swaps throws away, the many swaps a spinner leaves that are each only somewhat
+        likely (far better at telling a spun line from a clean one than the count)."""
+        count = self.soft_count(line, judged)
+        return _poisson(count, len(line), self.model.rate_spun_soft, self.model.rate_clean_soft)
+
+    def soft_count(self, line: str, judged: Judged | None = None) -> float:
+        """The summed probability of the line's swaps at least ``SOFT_P`` likely: the expected
+        number of swaps a spinner made in it."""
+        if judged is None:
+            judged = self.judged(line)
+        return sum(p for p, _ in judged.values() if p >= SOFT_P)
 
     def count(self, line: str, judged: Judged | None = None, contracted: bool = False) -> int:
         """The line's number of likely swaps (p ≥ ``DENSITY_P``); with ``contracted``, of likely

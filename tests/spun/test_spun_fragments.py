@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from service import spun
 from service.edits import apply_edits
-from service.spun.engine import engine
+from service.spun.engine import FRAGMENT_RATE, binomial_tail_z, engine
 from service.spun.evaluate import distance
 from service.spun.neighbours import Neighbours
 from service.spun.spinner import read_table, spin_with_table
@@ -26,6 +28,36 @@ def test_fragments_are_rare_characters_that_no_word_covers():
     assert _toy().fragments("农民删加收入") == (2, 6)  # 删加 is no word: both are fragments
     assert _toy().fragment_positions("农民删加的收入") == [2, 3]  # 的 is a word on its own
     assert _toy().fragments("abc，。") == (0, 0)
+
+
+def test_binomial_tail_z_is_the_exact_tail():
+    """The z-score of the exact upper tail: below the normal score for few characters (where
+    a skewed binomial's tail is far heavier than the normal's), monotone in the count."""
+    import math
+    from statistics import NormalDist
+
+    n, rate = 15, FRAGMENT_RATE
+    tail = sum(math.comb(n, k) * rate**k * (1 - rate) ** (n - k) for k in range(5, n + 1))
+    assert binomial_tail_z(5, n, rate) == pytest.approx(-NormalDist().inv_cdf(tail), abs=1e-9)
+    normal = (5 - rate * n) / math.sqrt(n * rate * (1 - rate))
+    assert binomial_tail_z(5, n, rate) < normal - 1.5  # 3.2 against 5.0
+    scores = [binomial_tail_z(k, 40, rate) for k in range(0, 41)]
+    assert scores[:3] == [0.0, 0.0, 0.0]  # no more than expected: no surprise
+    assert all(a < b for a, b in zip(scores[2:], scores[3:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "怕忘了带遮，又折回去拿。",  # (Cantonese 遮, umbrella: 5 fragments in 10 characters)
+        "搭巴士前摸一下兜，怕丢了零钱。",
+        "回家先摸一下门，怕忘了锁匙。",
+    ],
+)
+def test_a_chatty_short_post_of_one_character_words_is_untouched(text):
+    """One-character verbs and regional words are rare as words in the frequency table: a short
+    chatty post has several such fragments, which only the normal score found surprising."""
+    assert spun.fix(text).edits == []
 
 
 def _paragraphs(limit: int) -> list[str]:

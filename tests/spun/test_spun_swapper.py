@@ -46,7 +46,27 @@ def test_swap_counts_are_evidence_for_spun_lines_and_against_clean_ones(judge):
     assert sum(spun_llr) / len(spun_llr) > sum(clean_llr) / len(clean_llr) + 2.0
 
 
-@pytest.mark.parametrize("suffix", ["", "_ctr"])
+def test_the_soft_count_is_evidence_where_the_count_of_likely_swaps_is_not(judge):
+    """Spun lines with fewer likely swaps than the count needs (SWAP_MIN_SWAPS) still carry the
+    judge's many less certain swaps: their soft count is evidence, a clean line's is not."""
+    from service.spun.engine import PRIOR_LOGODDS, SWAP_MIN_SWAPS
+
+    spun_lines = DEV_LINES.read_text("utf-8").splitlines()
+    clean_lines = (BLIND / "round1" / "texts" / "news.txt").read_text("utf-8").splitlines()
+    few = [line for line in spun_lines if judge.count(line) < SWAP_MIN_SWAPS]
+    assert len(few) >= 5
+    soft = sorted(judge.soft_ratio(line) for line in few)
+    clean = sorted(judge.soft_ratio(line) for line in clean_lines)
+    assert soft[len(soft) // 2] > 0.0 > clean[len(clean) // 2]
+    assert sum(s > 1.0 for s in soft) >= 3 * len(soft) // 4  # measured 23 of 24
+    assert clean[-1] < 0.5  # measured -0.07 at most (40 clean paragraphs)
+    # … and the engine adds it to such a line's evidence.
+    eng = engine()
+    strong = max(few, key=judge.soft_ratio)
+    assert eng.swap_evidence(strong, 0.0, {}) > 0.0 > PRIOR_LOGODDS
+
+
+@pytest.mark.parametrize("suffix", ["", "_ctr", "_soft"])
 def test_a_model_with_inverted_rates_is_refused(tmp_path, suffix):
     data = json.loads(S.MODEL_PATH.read_text("utf-8"))
     spun_key, clean_key = f"rate_spun{suffix}", f"rate_clean{suffix}"
@@ -85,7 +105,7 @@ def test_fast_judgement_equals_the_model_on_every_feature_row(judge):
     lines = DEV_LINES.read_text("utf-8").splitlines()[:15]
     lines += EXPANDED_LINES.read_text("utf-8").splitlines()[:15]
     assert any(parts for line in lines for _, _, parts in S.sites(line))
-    floor = min(judge.model.tau, S.DENSITY_P)
+    floor = min(judge.model.tau, S.DENSITY_P, S.SOFT_P)
     for line in lines:
         expected: dict[tuple[int, int], tuple[float, str]] = {}
         for i, j, original, x in S.site_rows(line, judge.score, judge.word_score):
@@ -219,6 +239,7 @@ def test_arbitrary_unicode_never_crashes(text):
     judge.restore(text)
     judge.density(text)
     judge.likelihood_ratio(text)
+    judge.soft_ratio(text)
 
 
 def test_a_lone_surrogate_in_a_judged_line_is_no_crash(judge):
