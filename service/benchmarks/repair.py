@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
     min_time = 0.05 if args.tiny else args.min_time
 
     full, _ = rate(lambda: pipeline.repair_text(mixed), len(mixed), min_time)
-    # The same with the process-wide LM window memo emptied first: repeating one text lets every
-    # window hit the memo, which a stream of new posts cannot; this row is the pessimistic bound.
+    # The same with the process-wide LM window memos emptied first: repeating one text lets every
+    # window hit them, which a stream of new posts cannot; this row is the pessimistic bound.
     cold, _ = rate(lambda: _cold_repair(mixed), len(mixed), min_time)
     seg, _ = rate(lambda: jieba.lcut(mixed, HMM=False), len(mixed), min_time)
     enc, _ = rate(lambda: pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS),
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'measure':44} {'chars/s':>12} {'ratio':>8}")
     print(f"{'full repair_text (mixed spun+clean)':44} {full:12,.0f} {full / seg:8.2f}  "
           "vs jieba")
-    print(f"{'  the same, LM window memo emptied first':44} {cold:12,.0f} {cold / seg:8.2f}  "
+    print(f"{'  the same, LM window memos emptied first':44} {cold:12,.0f} {cold / seg:8.2f}  "
           "vs jieba")
     print(f"{'jieba.lcut(HMM=False) (baseline)':44} {seg:12,.0f} {1:8.2f}")
     if spun is not None:

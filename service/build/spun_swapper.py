@@ -133,13 +133,12 @@ def _payload(mean, scale, weights, bias, tau, theta) -> dict:
     }
 
 
-def _rate(
-    swap: S.Swapper, texts: list[str], contracted: bool = False, soft: bool = False
-) -> float:
-    """Likely swaps (p ≥ ``DENSITY_P``; with ``contracted``, likely contractions; with ``soft``,
+def _rate(swap: S.Swapper, texts: list[str], kind: str = "swaps") -> float:
+    """Likely swaps (p ≥ ``DENSITY_P``; ``kind`` "contractions": likely contractions; "soft":
     the soft count) per character of ``texts``."""
-    if soft:
+    if kind == "soft":
         return sum(swap.soft_count(text) for text in texts) / sum(len(text) for text in texts)
+    contracted = kind == "contractions"
     count = sum(swap.count(text, contracted=contracted) for text in texts)
     if contracted:
         count += 1  # (one pseudo-count: with none in the clean text, one would be conclusive)
@@ -220,14 +219,14 @@ def main(argv: list[str]) -> int:
     payload = _payload(*params, tau, theta)
     payload["rate_spun"] = rate_spun
     payload["rate_clean"] = rate_clean
-    payload["rate_spun_ctr"] = round(_rate(swap, long_spun, contracted=True), 5)
-    payload["rate_clean_ctr"] = round(_rate(swap, clean, contracted=True), 5)
+    payload["rate_spun_ctr"] = round(_rate(swap, long_spun, "contractions"), 5)
+    payload["rate_clean_ctr"] = round(_rate(swap, clean, "contractions"), 5)
     print(
         f"likely contractions per 100 characters: spun {100 * payload['rate_spun_ctr']:.3f}, "
         f"clean {100 * payload['rate_clean_ctr']:.3f}"
     )
-    payload["rate_spun_soft"] = round(_rate(swap, long_spun, soft=True), 5)
-    payload["rate_clean_soft"] = round(_rate(swap, clean, soft=True), 5)
+    payload["rate_spun_soft"] = round(_rate(swap, long_spun, "soft"), 5)
+    payload["rate_clean_soft"] = round(_rate(swap, clean, "soft"), 5)
     print(
         f"soft count per 100 characters: spun {100 * payload['rate_spun_soft']:.2f}, "
         f"clean {100 * payload['rate_clean_soft']:.2f}"

@@ -63,11 +63,13 @@
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates
    towards more frequent words, and contractions of round-trip expansions such as 撤退离开 →
    撤离), when its density of likely swaps reaches ``SWAP_RESTORE_DENSITY``.  An undecided line
-   whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise its count of
-   likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its Poisson log-likelihood ratio (at most
-   ``SWAP_CAP``), and its likely contractions theirs (at most ``SWAP_CTR_CAP``).  A post whose
-   spinner the lexicon knows (``table_in_use``) and explains (restorations over ``SWAP_COVERED``
-   of the text judged spun) gets no table-free swaps.
+   whose swap density reaches the model's ``theta`` counts ``SWAP_LLR``; otherwise its likely
+   contractions add their Poisson log-likelihood ratio (at most ``SWAP_CTR_CAP``), so does its
+   soft count of swaps (the judge's summed probability over its sites, at most
+   ``SWAP_SOFT_CAP``), and its count of likely swaps, if at least ``SWAP_MIN_SWAPS``, adds its own
+   (at most ``SWAP_CAP``; the three overlap: the soft count includes the likely swaps).  A post
+   whose spinner the lexicon knows (``table_in_use``) and explains (restorations over
+   ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 """
 
 from __future__ import annotations
@@ -211,7 +213,8 @@ SHORT_FLUENT_GAIN = 1.0
 # characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
 # theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
 # count of likely swaps (at most SWAP_CAP; none below SWAP_MIN_SWAPS swaps), of its likely
-# contractions (at most SWAP_CTR_CAP) and of its soft count of swaps (at most SWAP_SOFT_CAP).  In lines judged spun
+# contractions (at most SWAP_CTR_CAP) and of its soft count of swaps (at most SWAP_SOFT_CAP; it
+# includes the likely swaps and contractions, so the three overlap).  In lines judged spun
 # with p ≥ SWAP_PI whose lexicon restorations cover under SWAP_COVERED of them, the judge's swaps
 # are restored where the lexicon decoder left the text alone, if their density reaches
 # SWAP_RESTORE_DENSITY.
@@ -287,8 +290,9 @@ _NORMAL = NormalDist()
 
 @functools.lru_cache(maxsize=4096)
 def binomial_tail_z(found: int, n: int, rate: float) -> float:
-    """``P(X ≥ found)`` for ``X ~ Binomial(n, rate)`` as a standard normal score (the ``z`` whose
-    upper tail has that probability; 0 when ``found`` is no more than expected)."""
+    """``P(X ≥ found)`` for ``X ~ Binomial(n, rate)``, ``0 < rate < 1``, as a standard normal
+    score (the ``z`` whose upper tail has that probability): 0 when ``found`` is no more than
+    expected, at most 40 (``found`` above ``n``, or a tail below 1e-300)."""
     if n <= 0 or found <= rate * n:
         return 0.0
     if found > n:
@@ -599,7 +603,10 @@ class Engine:
     def swap_evidence(self, line: str, own: float, cache: dict | None = None) -> float:
         """Evidence from the table-free swaps of ``line`` (long enough, with log-odds ``own`` that
         leave it undecided or clean but within reach): ``SWAP_LLR`` where their density is one no
-        clean line has, else the Poisson evidence of their count, clipped to [0, ``SWAP_CAP``]."""
+        clean line has, else the sum of three Poisson log-likelihood ratios, each clipped at 0
+        and its cap: of the likely contractions (``SWAP_CTR_CAP``), of the soft count of swaps
+        (``SWAP_SOFT_CAP``) and, with at least ``SWAP_MIN_SWAPS`` of them, of the count of likely
+        swaps (``SWAP_CAP``)."""
         if not SWAP_MIN_LEN <= len(line) <= SWAP_MAX_LEN or not (
             SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
         ):
@@ -611,7 +618,9 @@ class Engine:
         found = max(0.0, min(SWAP_CTR_CAP, swapper.contraction_ratio(line, judged)))
         found += max(0.0, min(SWAP_SOFT_CAP, swapper.soft_ratio(line, judged)))
         if swapper.count(line, judged) < SWAP_MIN_SWAPS:
-            return found  # (one or two likely swaps: what literary clean prose has too)
+            # No count evidence from one or two likely swaps (what literary clean prose has
+            # too); contractions and the soft count still count.
+            return found
         return found + max(0.0, min(SWAP_CAP, swapper.likelihood_ratio(line, judged)))
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
@@ -1428,8 +1437,9 @@ class Engine:
         return pi, spans, counts
 
     def clearly_spun(self, text: str, cache: dict | None = None) -> bool:
-        """At least ``SHORT_ARTIFACTS`` distinct spun forms, one of them no real word, or
-        non-word fragments ``SHORT_FRAGMENT_Z`` standard deviations above clean text's rate."""
+        """At least ``SHORT_ARTIFACTS`` distinct spun forms, one of them no real word, or more
+        non-word fragments than clean text's rate gives, by an exact binomial upper tail whose
+        normal score is at least ``SHORT_FRAGMENT_Z``, or ``SHORT_FLUENT_SITES`` fluent sites."""
         seen: set[str] = set()
         for line in text.split("\n"):
             seen.update(

@@ -522,15 +522,15 @@ class Swapper:
         return _poisson(count, len(line), self.model.rate_spun_ctr, self.model.rate_clean_ctr)
 
     def soft_ratio(self, line: str, judged: Judged | None = None) -> float:
-        """The same for the line's soft count (:meth:`soft_count`): it keeps what the count of
-        likely swaps throws away, the many swaps a spinner leaves that are each only somewhat
-        likely (far better at telling a spun line from a clean one than the count)."""
+        """The same for the line's soft count (:meth:`soft_count`): a superset of the likely
+        swaps and contractions that also keeps the many swaps a spinner leaves that are each only
+        somewhat likely (far better at telling a spun line from a clean one than the count)."""
         count = self.soft_count(line, judged)
         return _poisson(count, len(line), self.model.rate_spun_soft, self.model.rate_clean_soft)
 
     def soft_count(self, line: str, judged: Judged | None = None) -> float:
-        """The summed probability of the line's swaps at least ``SOFT_P`` likely: the expected
-        number of swaps a spinner made in it."""
+        """The summed probability of the line's swaps at least ``SOFT_P`` likely, over its
+        sites (overlapping sites included): about the number of swaps a spinner made in it."""
         if judged is None:
             judged = self.judged(line)
         return sum(p for p, _ in judged.values() if p >= SOFT_P)
@@ -553,7 +553,7 @@ def _by_gain(row: tuple[float, Candidate, float]) -> float:
     return -row[0]
 
 
-def _poisson(count: int, length: int, spun: float, clean: float) -> float:
+def _poisson(count: float, length: int, spun: float, clean: float) -> float:
     """Log-likelihood ratio of ``count`` events in ``length`` characters at the per-character
     rates ``spun`` against ``clean``."""
     return count * math.log(spun / clean) - length * (spun - clean)

@@ -87,3 +87,35 @@ def test_synthetic_spun_held_out_text_is_mostly_restored():
         after += distance(apply_edits(spun_text, result.edits), para)[0]
     assert before > 500
     assert after <= 0.2 * before
+
+
+def test_every_paragraph_with_three_unambiguous_artifacts_is_detected():
+    """Three distinct telltale forms that are no words at all (举措措施, 体式格局, 不雅众 …) put
+    into a clean paragraph in place of their originals make it spun, whatever the rest says."""
+    from service.spun.engine import engine
+
+    eng = engine()
+    spun_form: dict[str, str] = {}  # original → a non-word form the lexicon restores to it
+    for form in sorted(eng.nonword_forms):
+        if len(form) >= 2 and eng.evidence_weight.get(form, 0.0) > 0.0:
+            for cand in eng.cands.get(form, []):
+                if len(cand.original) >= 2:
+                    spun_form.setdefault(cand.original, form)
+    tried = 0
+    for para in _held(1500):
+        chosen: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for original in sorted({o for o in spun_form if o in para}, key=para.index):
+            start = para.index(original)
+            end = start + len(original)
+            if all(end <= a or start >= b for a, b in spans):
+                spans.append((start, end))
+                chosen.append(original)
+        if len(chosen) < 3:
+            continue
+        text = para
+        for original in chosen[:3]:
+            text = text.replace(original, spun_form[original], 1)
+        tried += 1
+        assert spun.score(text) >= spun.SPUN_THRESHOLD, (chosen[:3], text)
+    assert tried >= 100  # measured 146 paragraphs

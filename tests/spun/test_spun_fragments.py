@@ -9,7 +9,7 @@ import pytest
 
 from service import spun
 from service.edits import apply_edits
-from service.spun.engine import FRAGMENT_RATE, binomial_tail_z, engine
+from service.spun.engine import FRAGMENT_RATE, SHORT_FRAGMENT_Z, binomial_tail_z, engine
 from service.spun.evaluate import distance
 from service.spun.neighbours import Neighbours
 from service.spun.spinner import read_table, spin_with_table
@@ -44,19 +44,20 @@ def test_binomial_tail_z_is_the_exact_tail():
     scores = [binomial_tail_z(k, 40, rate) for k in range(0, 41)]
     assert scores[:3] == [0.0, 0.0, 0.0]  # no more than expected: no surprise
     assert all(a < b for a, b in zip(scores[2:], scores[3:], strict=False))
+    assert binomial_tail_z(3, 3, rate) == pytest.approx(-NormalDist().inv_cdf(rate**3))
+    assert binomial_tail_z(4, 3, rate) == 40.0  # more fragments than characters
+    assert binomial_tail_z(4000, 4000, rate) == 40.0  # a tail below what a float holds
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "怕忘了带遮，又折回去拿。",  # (Cantonese 遮, umbrella: 5 fragments in 10 characters)
-        "搭巴士前摸一下兜，怕丢了零钱。",
-        "回家先摸一下门，怕忘了锁匙。",
-    ],
-)
-def test_a_chatty_short_post_of_one_character_words_is_untouched(text):
+def test_a_chatty_short_post_of_one_character_words_is_untouched():
     """One-character verbs and regional words are rare as words in the frequency table: a short
-    chatty post has several such fragments, which only the normal score found surprising."""
+    chatty post has several such fragments, which only the normal score found surprising (it
+    read 带遮 as a swap of 带上)."""
+    text = "怕忘了带遮，又折回去拿。"  # (Cantonese 遮, umbrella: 5 fragments in 10 characters)
+    found, han = engine()._fragment_counts(text)
+    assert (found, han) == (5, 10)
+    exact = binomial_tail_z(found, han, FRAGMENT_RATE)
+    assert exact < SHORT_FRAGMENT_Z <= engine().fragment_z(text)
     assert spun.fix(text).edits == []
 
 
