@@ -20,7 +20,8 @@
      probable segmentation crosses (做年夜 in 学做年夜饭), or covers when the form is no word
      itself, is part of the writer's word: no evidence.
    - non-word fragments: Han characters rare as words of their own that no dictionary word of
-     the text covers (年夜, 删加), scored against the binomial rate of clean text of all registers.
+     the text covers (年夜, 删加), scored against the binomial rate of clean text of all registers
+     (none in written Cantonese, whose words the Mandarin dictionary lacks).
    - fluency: at every site, how much more fluent the LM finds the best restoration in context,
      with thresholds and caps by how common the spun form is (one real word the LM would rather
      see replaced is no evidence); for text still undecided, also unseen pairs that a partner
@@ -55,9 +56,9 @@
    和昨天一样平常), and a rarer synonym or two (保举, 手艺) is ordinary writing.  A post shorter
    than ``SHORT_POST`` is restored only when clearly spun (:meth:`Engine.clearly_spun`): two
    distinct spun forms, one of them no real word (neither a dictionary word nor seen in web text);
-   or far more non-word fragments than clean text has; or ``SHORT_FLUENT_SITES`` separate sites
-   that the LM would much rather read restored.  Otherwise its probability is scaled below
-   ``PI_DECODE``.
+   or far more non-word fragments than clean text has, with a spun form or a fluent site beside
+   them; or ``SHORT_FLUENT_SITES`` separate sites that the LM would much rather read restored.
+   Otherwise its probability is scaled below ``PI_DECODE``.
 6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
    (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates
@@ -1437,9 +1438,10 @@ class Engine:
         return pi, spans, counts
 
     def clearly_spun(self, text: str, cache: dict | None = None) -> bool:
-        """At least ``SHORT_ARTIFACTS`` distinct spun forms, one of them no real word, or more
+        """At least ``SHORT_ARTIFACTS`` distinct spun forms, one of them no real word; or more
         non-word fragments than clean text's rate gives, by an exact binomial upper tail whose
-        normal score is at least ``SHORT_FRAGMENT_Z``, or ``SHORT_FLUENT_SITES`` fluent sites."""
+        normal score is at least ``SHORT_FRAGMENT_Z``, with a spun form or a fluent site beside
+        them; or ``SHORT_FLUENT_SITES`` fluent sites."""
         seen: set[str] = set()
         for line in text.split("\n"):
             seen.update(
@@ -1449,12 +1451,17 @@ class Engine:
         nonword = self.nonword_forms
         if len(forms) >= SHORT_ARTIFACTS and any(key in nonword for key in forms):
             return True
-        # … or far more non-word fragments than clean text has (a spinner with another table).
-        # A short post has few characters, where the normal score of fragment_z overstates a
-        # count's surprise (5 fragments in 15 characters: z 5.0, an exact tail of 3.2 — what a
-        # chatty post of one-character verbs has).
+        # … or far more non-word fragments than clean text has (a spinner with another table),
+        # with a second kind of evidence: fragments alone are also what regional and colloquial
+        # writing has (粟米, 甘笋, 行街, 返去).  A short post has few characters, where the normal
+        # score of fragment_z overstates a count's surprise (5 fragments in 15 characters: z 5.0,
+        # an exact tail of 3.2 — what a chatty post of one-character verbs has).
         found, han = self._fragment_counts(text, cache)
-        if found >= 2 and binomial_tail_z(found, han, FRAGMENT_RATE) >= SHORT_FRAGMENT_Z:
+        if (
+            found >= 2
+            and binomial_tail_z(found, han, FRAGMENT_RATE) >= SHORT_FRAGMENT_Z
+            and (forms or self._fluent_sites(text, {} if cache is None else cache) >= 1)
+        ):
             return True
         # … or many places that the LM would much rather read restored (real-word forms of a
         # table applied throughout: 枢纽, 进步, 效劳, 鞭策, 正在于 in one sentence)

@@ -27,11 +27,22 @@ FRAGMENT_FREQ = -3.5  # a character rarer than this as a word of its own …
 FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters is a fragment
 SINGLE_MIN_FREQ = -6.0  # a fragment rarer than this as a word gets no single-character candidates
 SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more frequent
+# Grammatical characters of written Cantonese that Mandarin does not use (perfective 咗,
+# possessive 嘅, locative 喺, negatives 冇 唔, 嚟, plural 哋, 啲, 佢, 嘢, 嗰, 睇, 咩, 噉).  Text with
+# CANTONESE_MARKERS of them is written Cantonese: its words (返屋企, 搵, 雪柜) are not in the
+# Mandarin dictionary, so its rare characters are no spinner's fragments.  No spinner writes them.
+_CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉]")
+CANTONESE_MARKERS = 2
 
 
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
 _HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2}")
+
+
+def written_cantonese(text: str) -> bool:
+    """Whether ``text`` has at least ``CANTONESE_MARKERS`` characters of written Cantonese."""
+    return len(_CANTONESE.findall(text)) >= CANTONESE_MARKERS
 
 
 def han_count(text: str) -> int:
@@ -95,9 +106,10 @@ class Neighbours:
         return (len(self.fragment_positions(text)) if han else 0), han
 
     def fragment_positions(self, text: str) -> list[int]:
-        """Positions of the non-word fragments of ``text`` (see :meth:`fragments`)."""
+        """Positions of the non-word fragments of ``text`` (see :meth:`fragments`); none in
+        written Cantonese (:func:`written_cantonese`)."""
         rare = [m.start() for m in self._rare_pattern().finditer(text)]
-        if not rare:
+        if not rare or written_cantonese(text):
             return []
         pairs, longer = self._sized_words()
         n = len(text)

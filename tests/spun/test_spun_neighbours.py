@@ -67,3 +67,17 @@ def test_a_fragment_gets_its_far_more_frequent_single_character_synonyms():
     assert gen.single("颇") == ("很",)
     assert gen.single("葳") == ()
     assert Neighbours(lambda ch: (), lambda w: freq.get(w, -99.0)).single("之") == ()
+
+
+def test_written_cantonese_has_no_fragments():
+    """Written Cantonese uses words the Mandarin dictionary lacks (返工, 老细, 屋企): its rare
+    characters are the writer's, not a spinner's, while Mandarin text keeps its fragments."""
+    from service.spun.neighbours import neighbours, written_cantonese
+
+    gen = neighbours()
+    cantonese = "返工迟咗，俾老细闹咗一餐，之后仲要留喺公司度搵嘢做。"
+    assert written_cantonese(cantonese)
+    assert gen.fragment_positions(cantonese) == []
+    assert gen.fragment_positions(cantonese.replace("咗", "了").replace("喺", "在")) != []
+    assert not written_cantonese("我们唔了一声，又继续赶路。")  # one marker is not enough
+    assert gen.fragment_positions("农民删加了收入") != []
