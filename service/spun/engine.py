@@ -182,13 +182,14 @@ ANTONYM_LINE_PI = 0.8  # … the post as a whole with ANTONYM_PI, its line with 
 ANTONYM_LOG = math.log10(ANTONYM_LINE_PI) + RESTORE_BIAS
 # Non-word fragments (service.spun.neighbours.Neighbours.fragments): clean text of every register
 # has a share FRAGMENT_RATE of them (names, mostly); a line adds FRAGMENT_SCALE per standard
-# deviation above FRAGMENT_Z of that binomial (at most FRAGMENT_HIGH, reached at z 5.5: classical
-# and old-style clean prose, dense with one-character words, reaches z 7–9; a higher cap gained
-# nothing on the development rounds).
+# deviation above FRAGMENT_Z of that binomial, at most FRAGMENT_HIGH (reached at z 4): classical,
+# old-style and literary clean prose, dense with one-character words, reaches z 5–12, and with a
+# cap of 8 a quarter of such paragraphs were changed; at 2 the development rounds lose 0.1 point
+# of errors removed (fragments still place the dictionary-neighbour sites).
 FRAGMENT_RATE = 0.05
 FRAGMENT_Z = 3.0
 FRAGMENT_SCALE = 2.0
-FRAGMENT_HIGH = 5.0
+FRAGMENT_HIGH = 2.0
 # Synonym fluency (words with a far more frequent synonym, service/data/spun/upgrades.tsv): a
 # spinner swaps words for rarer synonyms, and at SYN_SPUN_RATE sites per character (clean text:
 # SYN_CLEAN_RATE) the LM then prefers a synonym by SYN_GAIN (log10) or more.  Lines of at least

@@ -48,7 +48,8 @@ FLOORS = {
     "round3": {
         "spun:flipchar_r3": 0.195,  # 0.206 (was 0.194; before 0.143)
         "spun:backtrans_r3": 0.005,  # 0.014 (was 0.010; before 0.024)
-        "spun:classical_r3": 0.05,  # 0.060 (was 0.052; before 0.058)
+        # (0.060 with the fragment evidence capped at 8 rather than 2)
+        "spun:classical_r3": 0.035,  # 0.044 (was 0.052; before 0.058)
         "spun:flipchar_r3+backtrans_r3": 0.05,  # 0.060 (was 0.005; before 0.006)
         "spun:flipchar_r3+classical_r3": 0.0,  # 0.000 (before 0.0)
     },
@@ -62,7 +63,8 @@ FLOORS = {
     },
     # Round 5: first measured 0.034 of errors removed, AUROC 0.70, no clean post changed.
     "round5": {
-        "spun:pressfarm_r5": 0.19,  # 0.200 (was 0.180; before 0.153)
+        # (0.200 with the fragment evidence capped at 8 rather than 2)
+        "spun:pressfarm_r5": 0.17,  # 0.179 (was 0.180; before 0.153)
         "spun:thesaurus_r5": 0.145,  # 0.158 (was 0.137; before 0.040)
         "spun:seo_r5": 0.0,  # 0.008 (was 0.005; before -0.002)
         "spun:pressfarm_r5+thesaurus_r5": 0.115,  # 0.126 (was 0.098; before 0.055)
@@ -159,14 +161,25 @@ FLOORS = {
     },
     # Round 15 (read for its first figure): 0.133 of errors removed, AUROC 0.74, no short clean
     # post changed but THREE long clean paragraphs (classical and old-style prose, whose texts were
-    # then read: the fragment evidence is capped lower, which mends one); final 0.134, AUROC 0.74,
+    # then read: the fragment evidence is capped lower, which mends one); final 0.137, AUROC 0.74,
     # two long paragraphs still changed (a strict xfail below).
     "round15": {
         "spun:paperflip_r15": 0.09,  # 0.101 (first the same)
-        "spun:docspin_r15": 0.23,  # 0.242 (first the same)
-        "spun:farmnews_r15": -0.015,  # -0.005 (first -0.010)
+        "spun:docspin_r15": 0.23,  # 0.251 (first 0.242)
+        "spun:farmnews_r15": -0.015,  # -0.003 (first -0.010)
         "spun:paperflip_r15+docspin_r15": 0.14,  # 0.152 (first the same)
         "spun:paperflip_r15+farmnews_r15": 0.0,  # 0.000 (first the same)
+    },
+    # Round 16 (read for its first figure): 0.233 of errors removed, AUROC 0.79, no short clean
+    # post changed but TEN of its 40 long clean paragraphs (classical, literary and old-style
+    # prose, whose texts were then read: the fragment evidence is capped at 2); final 0.233,
+    # AUROC 0.79, four long paragraphs still changed (a strict xfail below).
+    "round16": {
+        "spun:presshash_r16": 0.125,  # 0.138 (first the same)
+        "spun:wikiswap_r16": 0.39,  # 0.406 (first the same)
+        "spun:carehome_r16": 0.04,  # 0.051 (first the same)
+        "spun:presshash_r16+wikiswap_r16": 0.235,  # 0.249 (first the same)
+        "spun:presshash_r16+carehome_r16": 0.0,  # 0.000 (first the same)
     },
 }
 
@@ -187,6 +200,7 @@ AUROC = {
     "round13": 0.78,  # 0.799 (first)
     "round14": 0.8,  # 0.825 (first 0.815)
     "round15": 0.72,  # 0.737 (first 0.736)
+    "round16": 0.77,  # 0.793 (first 0.788)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -233,6 +247,7 @@ def test_family_posts_rank_above_clean_posts(key, floor):
 CLEAN_FAILURES = {
     "round15": "two long clean paragraphs of classical and old-style prose (one-character words "
     "that read as non-word fragments, then the judge's modern synonyms) are changed",
+    "round16": "four long clean paragraphs of classical, literary and old-style prose are changed",
 }
 
 

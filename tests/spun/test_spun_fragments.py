@@ -94,7 +94,9 @@ def test_heavy_unseen_character_swaps_are_detected_and_clean_sources_are_not():
     spun_paras = _charswap(paras)
     detected = sum(spun.score(s) >= spun.SPUN_THRESHOLD for s in spun_paras)
     false_alarms = sum(spun.score(p) >= spun.SPUN_THRESHOLD for p in paras)
-    assert detected >= 0.75 * len(paras), detected  # measured 49 of 60
+    # measured 39 of 60 (49 with the fragment evidence capped at 8, which changed a quarter of
+    # hard literary and classical clean paragraphs)
+    assert detected >= 0.6 * len(paras), detected
     assert false_alarms <= 0.05 * len(paras), false_alarms
 
 
@@ -132,13 +134,21 @@ def test_surviving_originals_do_not_clear_a_post_spun_with_another_table():
         "《青石县志》载：县西二十里有白龙潭，潭水清冽，四时不竭。相传唐时有白龙见于潭上，乡人因立祠"
         "祀之。元末兵燹，祠毁。明洪武初，知县周公重建，岁时致祭。清康熙间，邑人李氏捐田三十亩以供"
         "香火，并刻石记其始末。今祠虽圮，碑犹存焉，字迹斑驳，尚可辨读。",
-        "夫读书之道，贵在有恒。一日曝之，十日寒之，未有能成者也。古之学者，昼则耕于野，夜则读于灯"
-        "下，虽寒暑不辍，故其学日进而不自知。今之学者，衣食无忧，书籍易得，然多浅尝辄止，终无所成，"
-        "何哉？志不立而心不专也。",
         "本邑讯：上月中旬以来，城厢各区米价腾贵，贫民生计维艰。县商会于本月五日召集米业同人会议，"
         "议决平粜办法，由各米店按市价九折出售，以济贫户。到会者有商会会长王子安、米业公会主席陈筱"
         "斋、城厢区长刘继昌等二十余人。",
     ],
 )
 def test_classical_and_old_style_prose_is_untouched(text):
+    assert spun.fix(text).edits == []
+
+
+def test_a_classical_essay_is_untouched():
+    """Dense with one-character words (fragment z 9), it was changed while fragment evidence could
+    reach 8 log-odds (昼则 → 一则)."""
+    text = (
+        "夫读书之道，贵在有恒。一日曝之，十日寒之，未有能成者也。古之学者，昼则耕于野，夜则读于灯"
+        "下，虽寒暑不辍，故其学日进而不自知。今之学者，衣食无忧，书籍易得，然多浅尝辄止，终无所成，"
+        "何哉？志不立而心不专也。"
+    )
     assert spun.fix(text).edits == []
