@@ -181,6 +181,16 @@ FLOORS = {
         "spun:presshash_r16+wikiswap_r16": 0.235,  # 0.249 (first the same)
         "spun:presshash_r16+carehome_r16": 0.0,  # 0.000 (first the same)
     },
+    # Round 17 (written while the fragment cap was lowered; read only for its figures): 0.192 of
+    # errors removed, AUROC 0.70, no short clean post changed, five of its 40 hard long clean
+    # paragraphs changed (ten with the cap at 5, at the commit that added the round).
+    "round17": {
+        "spun:bulletin_r17": 0.13,  # 0.143
+        "spun:helpwiki_r17": 0.29,  # 0.305
+        "spun:museum_r17": 0.09,  # 0.103
+        "spun:bulletin_r17+helpwiki_r17": 0.23,  # 0.247
+        "spun:bulletin_r17+museum_r17": 0.0,  # 0.000
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -201,6 +211,7 @@ AUROC = {
     "round14": 0.8,  # 0.825 (first 0.815)
     "round15": 0.72,  # 0.737 (first 0.736)
     "round16": 0.77,  # 0.793 (first 0.788)
+    "round17": 0.68,  # 0.704 (0.699 with the cap at 5)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -248,6 +259,7 @@ CLEAN_FAILURES = {
     "round15": "two long clean paragraphs of classical and old-style prose (one-character words "
     "that read as non-word fragments, then the judge's modern synonyms) are changed",
     "round16": "four long clean paragraphs of classical, literary and old-style prose are changed",
+    "round17": "five of its 40 hard long clean paragraphs are changed (texts not read)",
 }
 
 
