@@ -1459,16 +1459,20 @@ class Engine:
         # writing has (粟米, 甘笋, 行街, 返去).  A short post has few characters, where the normal
         # score of fragment_z overstates a count's surprise (5 fragments in 15 characters: z 5.0,
         # an exact tail of 3.2 — what a chatty post of one-character verbs has).
+        memo = {} if cache is None else cache
+        fluent: int | None = None  # (counted at most once)
         found, han = self._fragment_counts(text, cache)
-        if (
-            found >= 2
-            and binomial_tail_z(found, han, FRAGMENT_RATE) >= SHORT_FRAGMENT_Z
-            and (forms or self._fluent_sites(text, {} if cache is None else cache) >= 1)
-        ):
-            return True
+        if found >= 2 and binomial_tail_z(found, han, FRAGMENT_RATE) >= SHORT_FRAGMENT_Z:
+            if forms:
+                return True
+            fluent = self._fluent_sites(text, memo)
+            if fluent >= 1:
+                return True
         # … or many places that the LM would much rather read restored (real-word forms of a
         # table applied throughout: 枢纽, 进步, 效劳, 鞭策, 正在于 in one sentence)
-        return self._fluent_sites(text, {} if cache is None else cache) >= SHORT_FLUENT_SITES
+        if fluent is None:
+            fluent = self._fluent_sites(text, memo)
+        return fluent >= SHORT_FLUENT_SITES
 
     def _fluent_sites(self, text: str, cache: dict) -> int:
         """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""

@@ -433,9 +433,10 @@ class Swapper:
         best: dict[tuple[int, int], tuple[float, str]] = {}
         for i, j, parts in sites(line):
             form = line[i:j]
+            is_word = form in words
             statics = memo.get(form if parts is None else parts)
             if statics is None:
-                statics = self._statics(form, form in words, parts)
+                statics = self._statics(form, is_word, parts)
             if not statics:
                 continue
             lo = i - CTX if i > CTX else 0
@@ -444,7 +445,7 @@ class Swapper:
             keep = score[norm[lo : j + CTX]]
             gains = [(score[left + c.norm + right] - keep, c, z) for c, z in statics]
             gains.sort(key=_by_gain)
-            slope = k_gain + (k_gain_word if form in words else 0.0)
+            slope = k_gain + (k_gain_word if is_word else 0.0)
             if parts is not None:
                 slope += k_gain_ctr
             partial = []
