@@ -145,6 +145,12 @@ async def apply(settings: Settings) -> list[str]:
 
     wanted = specs(settings)
     current = {row["name"]: row for row in await describe(settings)}
+    # A topic another client has just created is listed before every broker has its partitions;
+    # wait for them rather than call it a topic of zero partitions.
+    settling = [name for name, row in current.items() if row["exists"] and not row["partitions"]]
+    if settling:
+        await _wait_until_visible(settings, settling)
+        current = {row["name"]: row for row in await describe(settings)}
     admin = _admin(settings)
     await admin.start()
     lines = []

@@ -75,3 +75,18 @@ async def test_apply_rejects_an_auto_created_topic(tmp_path, broker):
         await admin.close()
     with pytest.raises(ConfigError, match="partitions"):
         await contracts.apply(settings)
+
+
+@pytest.mark.integration
+async def test_apply_right_after_another_client_created_the_topics(tmp_path, broker):
+    """Topics listed before their partitions reach every broker are waited for, not rejected."""
+    settings = fresh_settings(broker, tmp_path)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(spec.name, spec.partitions, spec.replication)
+                                   for spec in contracts.specs(settings)])
+    finally:
+        await admin.close()
+    lines = await contracts.apply(settings)
+    assert all(line.startswith("ok") for line in lines), lines
