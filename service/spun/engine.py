@@ -88,7 +88,7 @@ from service.edits import Edit
 from service.spun import lm
 from service.spun import resources as res
 from service.spun.lexicon import Entry, entries
-from service.spun.neighbours import han_count, neighbours
+from service.spun.neighbours import classical_register, han_count, neighbours
 from service.spun.swapper import Judged, Swapper
 
 KIND = "spun"
@@ -615,6 +615,8 @@ class Engine:
             SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
         ):
             return 0.0
+        if classical_register(line):
+            return 0.0  # the modern words the judge would swap in are not a spinner's
         judged = self._judged(line, cache)
         swapper = self.swapper
         if swapper.density(line, judged) >= swapper.model.theta:
@@ -643,8 +645,8 @@ class Engine:
         ``SYN_CLEAN_RATE`` (clean) per character, clipped to [0, ``SYN_CAP``].
         """
         auto = self._upgrade_automaton()
-        if auto is None:
-            return 0.0
+        if auto is None or classical_register(text):
+            return 0.0  # classical prose: its rarer words are its own
         n = len(text)
         per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
         base = n * (SYN_SPUN_RATE - SYN_CLEAN_RATE)
@@ -946,8 +948,8 @@ class Engine:
     def _generic_fluency(self, text: str, norm: str, cache: dict[str, float]) -> float:
         """Log-odds from unseen character pairs that one partner swap turns into a fluent word."""
         gen = self.neighbours
-        if gen is None:
-            return 0.0
+        if gen is None or classical_register(text):
+            return 0.0  # classical prose: pairs unseen in modern text are its own words
         score = self.window_score
         total = 0.0
         seen: dict[str, int] = {}

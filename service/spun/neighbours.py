@@ -33,6 +33,17 @@ SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more freq
 # Mandarin dictionary, so its rare characters are no spinner's fragments.  No spinner writes them.
 _CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉]")
 CANTONESE_MARKERS = 2
+# Classical and old-style (文言, 半文半白) prose: its function characters (之 其 而 于 也 矣 …)
+# make up at least CLASSICAL_SHARE of its Han characters and the modern ones (的 了 们 着 这 …)
+# at most MODERN_SHARE.  One-character words are its vocabulary, so its rare characters are no
+# spinner's fragments; and the words a modern reader would substitute (去岁 → 去年, 议定 → 决定)
+# are its own, not a spinner's.  No development spinner's output of CLASSICAL_MIN_HAN characters
+# or more reaches it (a classical-register spinner keeps modern words: 我之狸奴今天 …).
+_CLASSICAL = re.compile("[之乎者也矣焉哉其乃亦而以于於曰尝余吾汝尔兮耶欤夫盖故遂既则虽若莫勿毋弗甚颇犹且]")
+_MODERN = re.compile("[的了们着这那吗呢吧啊呀]")
+CLASSICAL_SHARE = 0.07
+MODERN_SHARE = 0.01
+CLASSICAL_MIN_HAN = 40
 
 
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
@@ -43,6 +54,18 @@ _HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2}")
 def written_cantonese(text: str) -> bool:
     """Whether ``text`` has at least ``CANTONESE_MARKERS`` characters of written Cantonese."""
     return len(_CANTONESE.findall(text)) >= CANTONESE_MARKERS
+
+
+def classical_register(text: str) -> bool:
+    """Whether ``text`` (``CLASSICAL_MIN_HAN`` Han characters or more) is classical or old-style
+    prose by the shares of its classical and modern function characters."""
+    han = han_count(text)
+    if han < CLASSICAL_MIN_HAN:
+        return False
+    return (
+        len(_CLASSICAL.findall(text)) / han >= CLASSICAL_SHARE - 1e-9
+        and len(_MODERN.findall(text)) / han <= MODERN_SHARE + 1e-9
+    )
 
 
 def han_count(text: str) -> int:
@@ -107,9 +130,10 @@ class Neighbours:
 
     def fragment_positions(self, text: str) -> list[int]:
         """Positions of the non-word fragments of ``text`` (see :meth:`fragments`); none in
-        written Cantonese (:func:`written_cantonese`)."""
+        written Cantonese (:func:`written_cantonese`) or classical prose
+        (:func:`classical_register`)."""
         rare = [m.start() for m in self._rare_pattern().finditer(text)]
-        if not rare or written_cantonese(text):
+        if not rare or written_cantonese(text) or classical_register(text):
             return []
         pairs, longer = self._sized_words()
         n = len(text)

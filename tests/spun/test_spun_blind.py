@@ -162,7 +162,8 @@ FLOORS = {
     # Round 15 (read for its first figure): 0.133 of errors removed, AUROC 0.74, no short clean
     # post changed but THREE long clean paragraphs (classical and old-style prose, whose texts were
     # then read: the fragment evidence is capped lower, which mends one); final 0.137, AUROC 0.74,
-    # two long paragraphs still changed (a strict xfail below).
+    # two long paragraphs still changed, then none once classical prose is recognised by its
+    # function characters.
     "round15": {
         "spun:paperflip_r15": 0.09,  # 0.101 (first the same)
         "spun:docspin_r15": 0.23,  # 0.251 (first 0.242)
@@ -173,7 +174,7 @@ FLOORS = {
     # Round 16 (read for its first figure): 0.233 of errors removed, AUROC 0.79, no short clean
     # post changed but TEN of its 40 long clean paragraphs (classical, literary and old-style
     # prose, whose texts were then read: the fragment evidence is capped at 2); final 0.233,
-    # AUROC 0.79, four long paragraphs still changed (a strict xfail below).
+    # AUROC 0.79, four long paragraphs still changed, then two (a strict xfail below).
     "round16": {
         "spun:presshash_r16": 0.125,  # 0.138 (first the same)
         "spun:wikiswap_r16": 0.39,  # 0.406 (first the same)
@@ -183,7 +184,8 @@ FLOORS = {
     },
     # Round 17 (written while the fragment cap was lowered; read only for its figures): 0.192 of
     # errors removed, AUROC 0.70, no short clean post changed, five of its 40 hard long clean
-    # paragraphs changed (ten with the cap at 5, at the commit that added the round).
+    # paragraphs changed (ten with the cap at 5, at the commit that added the round), three once
+    # classical prose is recognised (decided on rounds 15-16).
     "round17": {
         "spun:bulletin_r17": 0.13,  # 0.143
         "spun:helpwiki_r17": 0.29,  # 0.305
@@ -256,10 +258,9 @@ def test_family_posts_rank_above_clean_posts(key, floor):
 
 # Rounds whose clean text the engine still changes, and why.
 CLEAN_FAILURES = {
-    "round15": "two long clean paragraphs of classical and old-style prose (one-character words "
-    "that read as non-word fragments, then the judge's modern synonyms) are changed",
-    "round16": "four long clean paragraphs of classical, literary and old-style prose are changed",
-    "round17": "five of its 40 hard long clean paragraphs are changed (texts not read)",
+    "round16": "two long clean paragraphs are changed: a literary one (a lexicon form, 液管) and "
+    "a gazetteer entry with too few classical function characters to be recognised as classical",
+    "round17": "three of its 40 hard long clean paragraphs are changed (texts not read)",
 }
 
 

@@ -11,7 +11,7 @@ from service import spun
 from service.edits import apply_edits
 from service.spun.engine import FRAGMENT_RATE, SHORT_FRAGMENT_Z, binomial_tail_z, engine
 from service.spun.evaluate import distance
-from service.spun.neighbours import Neighbours
+from service.spun.neighbours import Neighbours, classical_register
 from service.spun.spinner import read_table, spin_with_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spun"
@@ -122,25 +122,45 @@ def test_surviving_originals_do_not_clear_a_post_spun_with_another_table():
     assert all(eng.strict_shift(t) <= 0.0 for t in texts)
 
 
+GAZETTEER = (
+    "《青石县志》载：县西二十里有白龙潭，潭水清冽，四时不竭。相传唐时有白龙见于潭上，乡人因立祠"
+    "祀之。元末兵燹，祠毁。明洪武初，知县周公重建，岁时致祭。清康熙间，邑人李氏捐田三十亩以供"
+    "香火，并刻石记其始末。今祠虽圮，碑犹存焉，字迹斑驳，尚可辨读。"
+)
+OLD_STYLE_REPORT = (
+    "本邑讯：上月中旬以来，城厢各区米价腾贵，贫民生计维艰。县商会于本月五日召集米业同人会议，"
+    "议决平粜办法，由各米店按市价九折出售，以济贫户。到会者有商会会长王子安、米业公会主席陈筱"
+    "斋、城厢区长刘继昌等二十余人。"
+)
+
+
+def test_a_classical_gazetteer_entry_is_untouched():
+    """Fragment z 11 and the judge's modern synonyms (不竭 → 不断, 邑人 → 大人) changed it before
+    classical prose was recognised by its function characters."""
+    assert classical_register(GAZETTEER)
+    assert spun.fix(GAZETTEER).edits == []
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="classical and old-style prose: its one-character words read as non-word fragments "
-    "and the judge offers modern synonyms (不竭 → 不断, 议决 → 决定), what a classical-register "
-    "spinner would need undone",
+    reason="old-style reports have fewer classical function characters (5% of their Han "
+    "characters) than classical prose; the judge offers modern synonyms (议决 → 决定, 到会者 → "
+    "与会者), what a classical-register spinner would need undone",
 )
-@pytest.mark.parametrize(
-    "text",
-    [
-        "《青石县志》载：县西二十里有白龙潭，潭水清冽，四时不竭。相传唐时有白龙见于潭上，乡人因立祠"
-        "祀之。元末兵燹，祠毁。明洪武初，知县周公重建，岁时致祭。清康熙间，邑人李氏捐田三十亩以供"
-        "香火，并刻石记其始末。今祠虽圮，碑犹存焉，字迹斑驳，尚可辨读。",
-        "本邑讯：上月中旬以来，城厢各区米价腾贵，贫民生计维艰。县商会于本月五日召集米业同人会议，"
-        "议决平粜办法，由各米店按市价九折出售，以济贫户。到会者有商会会长王子安、米业公会主席陈筱"
-        "斋、城厢区长刘继昌等二十余人。",
-    ],
-)
-def test_classical_and_old_style_prose_is_untouched(text):
-    assert spun.fix(text).edits == []
+def test_an_old_style_report_is_untouched():
+    assert spun.fix(OLD_STYLE_REPORT).edits == []
+
+
+def test_classical_register_needs_classical_and_few_modern_function_characters():
+    assert classical_register(GAZETTEER)
+    assert not classical_register(OLD_STYLE_REPORT)  # 5%: below the share
+    # a classical-register spinner keeps modern words and particles (的, 了, 着 …)
+    spun_post = (
+        "尔等有未有觉得今年之冬天尤其凛?我已然以家里全体之厚衣裳俱觅出来了,惟于屋里仍冷得发抖,"
+        "真不知该当怎么过这个冬天"
+    )
+    assert not classical_register(spun_post)
+    assert not classical_register("夫读书之道，贵在有恒。")  # too short to tell a register
 
 
 def test_a_classical_essay_is_untouched():
