@@ -59,12 +59,16 @@ def written_cantonese(text: str) -> bool:
 def classical_register(text: str) -> bool:
     """Whether ``text`` (``CLASSICAL_MIN_HAN`` Han characters or more) is classical or old-style
     prose by the shares of its classical and modern function characters."""
-    han = han_count(text)
-    if han < CLASSICAL_MIN_HAN:
+    if len(text) < CLASSICAL_MIN_HAN:
         return False
+    modern = len(_MODERN.findall(text))
+    if modern > MODERN_SHARE * len(text) + 1e-9:
+        return False  # (a quick no: the text has at least as many characters as Han ones)
+    han = han_count(text)
     return (
-        len(_CLASSICAL.findall(text)) / han >= CLASSICAL_SHARE - 1e-9
-        and len(_MODERN.findall(text)) / han <= MODERN_SHARE + 1e-9
+        han >= CLASSICAL_MIN_HAN
+        and modern / han <= MODERN_SHARE + 1e-9
+        and len(_CLASSICAL.findall(text)) / han >= CLASSICAL_SHARE - 1e-9
     )
 
 
@@ -133,7 +137,7 @@ class Neighbours:
         written Cantonese (:func:`written_cantonese`) or classical prose
         (:func:`classical_register`)."""
         rare = [m.start() for m in self._rare_pattern().finditer(text)]
-        if not rare or written_cantonese(text) or classical_register(text):
+        if not rare:
             return []
         pairs, longer = self._sized_words()
         n = len(text)
@@ -161,6 +165,8 @@ class Neighbours:
                     break
             if not hit:
                 out.append(i)
+        if out and (written_cantonese(text) or classical_register(text)):
+            return []  # (checked last: most lines have no fragments left by here)
         return out
 
     def _sized_words(self) -> tuple[Container[str], Container[str]]:
