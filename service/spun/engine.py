@@ -1378,7 +1378,12 @@ class Engine:
                 tallied = p in multi
                 for i, gain in enumerate(gains):
                     if tallied:
-                        tally.setdefault(group[i][3], []).append(max(-CLIP, min(CLIP, gain)))
+                        clipped = max(-CLIP, min(CLIP, gain))
+                        tallied_gains = tally.get(group[i][3])
+                        if tallied_gains is None:
+                            tally[group[i][3]] = [clipped]
+                        else:
+                            tallied_gains.append(clipped)
                     if gain > best_gain:
                         best, best_gain = i, gain
             else:
