@@ -11,6 +11,8 @@ are no longer blind).  Later rounds are never read here: they measure the result
 2. Every line is scored by :func:`service.spun.swapper.site_rows`, the function the service runs
    (the character 5-gram and the word 3-gram of ``service.spun.wordlm`` in context);
    a row is positive when the spinner turned exactly that original into exactly that span.
+   Contraction sites are fitted from ``FIT_CONTRACT_MIN`` characters; the service (and the rates
+   below) use them from ``CONTRACT_MIN``.
 3. A logistic regression (L2, Newton steps) is fitted on all rows.  Leave-one-round-out figures
    (errors removed on the held-out round's lines when every line is treated as spun) are printed
    and stored, so the model's reach on tables it never saw is on record.
@@ -174,7 +176,9 @@ def main(argv: list[str]) -> int:
     word_score = wordlm.scorer()
     blind = _build_blind()
     lines = [row for name in DEV_ROUNDS for row in replay(blind, name)]
-    rows_of = [S.site_rows(spun, score, word_score) for spun, _, _, _ in lines]
+    rows_of = [
+        S.site_rows(spun, score, word_score, S.FIT_CONTRACT_MIN) for spun, _, _, _ in lines
+    ]
     xs, ys, groups = [], [], []
     for (_, _, gold, round_name), rows in zip(lines, rows_of, strict=True):
         for i, j, original, x in rows:

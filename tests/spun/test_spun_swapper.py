@@ -163,6 +163,16 @@ def test_contraction_sites_are_runs_of_segmented_words():
         assert S.CONTRACT_MIN <= end - start <= S.CONTRACT_MAX and len(parts) >= 2
 
 
+def test_three_character_expansions_are_contraction_sites():
+    """A character padded into a word of its own (改造 → 改建造, 过去 → 过往去) is a site."""
+    for line, site, original in [
+        ("老旧水管改建造工程日前开工", (4, 7, ("改", "建造")), "改造"),
+        ("村里过往去的老路", (2, 5, ("过往", "去")), "过去"),
+    ]:
+        assert site in S.contraction_sites(line)
+        assert original in {c.original for c in S.contractions(site[2])}
+
+
 def test_swaps_on_development_lines_remove_more_errors_than_they_make(judge):
     """Every line of a development set treated as spun: the judge's swaps alone bring the text
     closer to the original (measured when trained: 0.21 of errors removed, in sample)."""
