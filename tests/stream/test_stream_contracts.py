@@ -64,15 +64,19 @@ async def test_apply_is_idempotent(tmp_path, broker):
     assert rows["raw"]["partitions"] == 4 and rows["dlq"]["partitions"] == 1
 
 
-@pytest.mark.integration
-async def test_apply_rejects_an_auto_created_topic(tmp_path, broker):
-    settings = fresh_settings(broker, tmp_path)
+async def _create_with_another_client(settings, topics: list[NewTopic]) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(settings.topic_raw, 1, 1)])
+        await admin.create_topics(topics)
     finally:
         await admin.close()
+
+
+@pytest.mark.integration
+async def test_apply_rejects_an_auto_created_topic(tmp_path, broker):
+    settings = fresh_settings(broker, tmp_path)
+    await _create_with_another_client(settings, [NewTopic(settings.topic_raw, 1, 1)])
     with pytest.raises(ConfigError, match="partitions"):
         await contracts.apply(settings)
 
@@ -81,12 +85,8 @@ async def test_apply_rejects_an_auto_created_topic(tmp_path, broker):
 async def test_apply_right_after_another_client_created_the_topics(tmp_path, broker):
     """Topics listed before their partitions reach every broker are waited for, not rejected."""
     settings = fresh_settings(broker, tmp_path)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(spec.name, spec.partitions, spec.replication)
-                                   for spec in contracts.specs(settings)])
-    finally:
-        await admin.close()
+    await _create_with_another_client(settings, [
+        NewTopic(spec.name, spec.partitions, spec.replication) for spec in contracts.specs(settings)
+    ])
     lines = await contracts.apply(settings)
     assert all(line.startswith("ok") for line in lines), lines
