@@ -8,7 +8,7 @@ import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,8 +120,12 @@ async def produce(settings: Settings, messages: Iterable[tuple[bytes | None, byt
 
 
 async def consume(settings: Settings, topics: list[str], count: int, timeout: float = 90.0,
-                  settle: float = 0.0) -> list[Any]:
-    """Read ``topics`` from the start until ``count`` records (then ``settle`` s more) or timeout."""
+                  settle: float = 0.0, distinct: Callable[[Any], Hashable] | None = None
+                  ) -> list[Any]:
+    """Read ``topics`` from the start until ``count`` records (then ``settle`` s more) or timeout.
+
+    With ``distinct``, ``count`` counts records with distinct ``distinct(record)`` (redelivered
+    duplicates must not end the wait before every post has an outcome)."""
     from aiokafka import AIOKafkaConsumer
 
     from service.worker import MAX_REQUEST_BYTES
@@ -134,12 +138,15 @@ async def consume(settings: Settings, topics: list[str], count: int, timeout: fl
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     settling = False
+    keys: set[Hashable] = set()
     try:
         while loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
             for messages in batch.values():
                 records.extend(messages)
-            if len(records) >= count:
+                if distinct is not None:
+                    keys.update(map(distinct, messages))
+            if (len(keys) if distinct is not None else len(records)) >= count:
                 if settle <= 0:
                     break
                 if not settling:

@@ -36,6 +36,11 @@ def start_worker(settings, log_path):
                             stdout=log, stderr=subprocess.STDOUT)
 
 
+def post_id(record) -> str:
+    """The post an outcome (clean event or dead letter) is for."""
+    return orjson.loads(record.value)["id"]
+
+
 async def count_outcomes(settings) -> int:
     records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 10**9,
                             timeout=0.5)
@@ -63,7 +68,7 @@ async def test_kill_9_mid_stream_loses_nothing(settings, tmp_path, record_proper
         assert at_kill < TOTAL, "the worker finished before it could be killed; raise TOTAL"
         worker = start_worker(settings, log_path)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], TOTAL,
-                                timeout=120, settle=2.0)
+                                timeout=120, settle=2.0, distinct=post_id)
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -72,7 +77,7 @@ async def test_kill_9_mid_stream_loses_nothing(settings, tmp_path, record_proper
             except subprocess.TimeoutExpired:
                 worker.kill()
     assert worker.returncode == 0, "SIGTERM should stop the worker cleanly"
-    ids = Counter(orjson.loads(r.value)["id"] for r in records)
+    ids = Counter(map(post_id, records))
     expected = {json.loads(p)["id"] for p in posts}
     missing = expected - set(ids)
     duplicates = sum(n - 1 for n in ids.values())
@@ -107,7 +112,7 @@ async def test_sigterm_mid_stream_duplicates_nothing(settings, tmp_path):
         assert at_stop < len(posts), "the worker finished before it was stopped; raise TOTAL"
         worker = start_worker(settings, log_path)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], len(posts),
-                                timeout=120, settle=2.0)
+                                timeout=120, settle=2.0, distinct=post_id)
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -115,7 +120,7 @@ async def test_sigterm_mid_stream_duplicates_nothing(settings, tmp_path):
                 worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-    ids = Counter(orjson.loads(r.value)["id"] for r in records)
+    ids = Counter(map(post_id, records))
     duplicates = sum(n - 1 for n in ids.values())
     print(f"\nSIGTERM after {at_stop} outcomes: {len(ids)}/{len(posts)} ids, {duplicates} "
           "duplicates")
