@@ -1378,12 +1378,7 @@ class Engine:
                 tallied = p in multi
                 for i, gain in enumerate(gains):
                     if tallied:
-                        clipped = max(-CLIP, min(CLIP, gain))
-                        tallied_gains = tally.get(group[i][3])
-                        if tallied_gains is None:
-                            tally[group[i][3]] = [clipped]
-                        else:
-                            tallied_gains.append(clipped)
+                        tally.setdefault(group[i][3], []).append(max(-CLIP, min(CLIP, gain)))
                     if gain > best_gain:
                         best, best_gain = i, gain
             else:
