@@ -149,8 +149,7 @@ async def apply(settings: Settings) -> list[str]:
     # wait for them rather than call it a topic of zero partitions.
     settling = [name for name, row in current.items() if row["exists"] and not row["partitions"]]
     if settling:
-        await _wait_until_visible(settings, settling)
-        current = {row["name"]: row for row in await describe(settings)}
+        current = await _wait_until_visible(settings, settling)
     admin = _admin(settings)
     await admin.start()
     lines = []
@@ -192,8 +191,11 @@ async def apply(settings: Settings) -> list[str]:
     return lines
 
 
-async def _wait_until_visible(settings: Settings, names: list[str], timeout: float = 30.0) -> None:
-    """Wait until new topics show in the cluster's metadata (creation is asynchronous in Kafka)."""
+async def _wait_until_visible(
+    settings: Settings, names: list[str], timeout: float = 30.0
+) -> dict[str, dict[str, Any]]:
+    """Wait until new topics show in the cluster's metadata (creation is asynchronous in Kafka);
+    returns the last :func:`describe` rows by name."""
     import asyncio
 
     deadline = asyncio.get_running_loop().time() + timeout
@@ -201,7 +203,7 @@ async def _wait_until_visible(settings: Settings, names: list[str], timeout: flo
         rows = {row["name"]: row for row in await describe(settings)}
         missing = [name for name in names if not rows[name]["partitions"]]
         if not missing:
-            return
+            return rows
         if asyncio.get_running_loop().time() > deadline:
             raise ConfigError(f"created topics did not appear in the metadata within {timeout:.0f}"
                               f" s: {', '.join(missing)}; check the broker's logs")
