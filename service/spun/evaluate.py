@@ -10,8 +10,10 @@ input).  Run: ``python -m service.spun.evaluate --spun A [--orig B] [--json]``.
 ``{name, kind: spun|clean, family, register, spun, orig, light?}`` (paths relative to ``M``; clean
 sets have only ``orig`` and must come through unchanged).  Every line is restored as its own post.
 Only aggregate figures are printed, per set and per family: share of character errors removed,
-changed characters per 10k on correct text, posts touched, posts detected (score ≥ 0.5) and the
-AUROC of the post score (the set's spun lines against every clean line of the manifest).
+changed characters per 10k on correct text, posts touched, posts detected (score ≥ 0.5), the
+AUROC of the post score (the set's spun lines against every clean line of the manifest), and how
+many of the posts with at least ``MARKED_MIN`` unambiguous artifacts (:func:`artifacts`) were
+detected: such a post must never pass as clean.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _SPAN = re.compile(r"⟦([^⟧]*)⟧")
+MARKED_MIN = 3  # unambiguous artifacts that make a post one that must be detected
 
 
 def _tokens(reference: str) -> list[str | None]:
@@ -89,6 +92,67 @@ def correct_mask(spun: str, reference: str) -> list[bool | None]:
         elif tag == "replace" and all(j in wild for j in range(j1, j1 + (i2 - i1))):
             mask[i1:i2] = [None] * (i2 - i1)
     return mask
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def artifacts(spun: str, reference: str) -> tuple[int, int]:
+    """(spun substitutions, unambiguous ones) of a spun line against its reference.
+
+    A substitution is a differing stretch of the alignment.  It is unambiguous when the words of
+    the reference it touches (its most probable split into dictionary words) read, with the spun
+    text in place, as a non-word that the dictionary cannot split into words of two characters or
+    more: 基地 → 基天 and 大会 → 年夜会 are unambiguous; 服务 → 效劳 and 在 → 正在 (real words)
+    are not, nor are phrases of real words (考古 → 考察古迹), nor 通过 → 经由过程 (经由 过程),
+    which makes the count a lower bound.  Stretches inside ``⟦…⟧`` do not count.
+    """
+    from service.spun import resources as res
+
+    plain = _plain(reference)
+    mask = correct_mask(spun, reference)
+    bounds: list[tuple[int, int]] = []  # reference word spans
+    at = 0
+    for token in res.segment(plain):
+        bounds.append((at, at + len(token)))
+        at += len(token)
+    words = res.words()
+
+    def nonword(start: int, end: int) -> bool:
+        form = spun[max(0, start) : end]
+        if len(form) < 2 or form in words or not all(map(_is_han, form)):
+            return False
+        # a phrase of real words (考察古迹 for 考古) is not unambiguous, though it is spun
+        return not all(len(t) > 1 and t in words for t in res.segment(form))
+
+    found: list[list] = []  # [spun start, spun end, unambiguous] of each artifact
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        a=spun, b=plain, autojunk=False
+    ).get_opcodes():
+        if tag == "equal" or any(m is None for m in mask[i1:i2]):
+            continue
+        if j1 < j2:  # the words of the reference the stretch overlaps
+            spans = [[(a, b) for a, b in bounds if a < j2 and b > j1]]
+        else:  # an insertion: the word it sits in, or either neighbour
+            inside = [(a, b) for a, b in bounds if a < j1 < b]
+            spans = [inside] if inside else [[(a, b)] for a, b in bounds if j1 in (a, b)]
+        readings = []
+        for touched in spans or [[]]:
+            lo = min([j1, *(a for a, _ in touched)])
+            hi = max([j2, *(b for _, b in touched)])
+            readings.append((i1 - (j1 - lo), i2 + (hi - j2)))
+        start, end = min(r[0] for r in readings), max(r[1] for r in readings)
+        if j1 == j2 and len(spans) != 1:  # … or with the next or previous character (正在)
+            readings += [(i1 - 1, i2), (i1, i2 + 1)]
+        clear = all(nonword(lo, hi) for lo, hi in readings)
+        if found and start <= found[-1][1]:  # one artifact in several stretches (经由过程)
+            found[-1][1] = max(found[-1][1], end)
+            found[-1][2] = found[-1][2] or clear
+        else:
+            found.append([start, end, clear])
+    # (the whole artifact must read as a non-word too: 考察古迹 is not, though 考察古 is)
+    return len(found), sum(1 for lo, hi, clear in found if clear and nonword(lo, hi))
 
 
 def evaluate(spun_lines: list[str], ref_lines: list[str]) -> dict:
@@ -166,6 +230,8 @@ class SetScore:
     changed_correct: int = 0
     touched: int = 0
     detected: int = 0
+    marked: int = 0  # posts with at least MARKED_MIN unambiguous artifacts …
+    marked_detected: int = 0  # … and those of them detected
     scores: list[float] = field(default_factory=list)
 
     def add(self, other: SetScore) -> None:
@@ -178,6 +244,8 @@ class SetScore:
             "changed_correct",
             "touched",
             "detected",
+            "marked",
+            "marked_detected",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.scores += other.scores
@@ -196,6 +264,9 @@ class SetScore:
             "posts_touched": self.touched,
             "posts_detected": self.detected,
         }
+        if kind == "spun":
+            out["marked_posts"] = self.marked
+            out["marked_detected"] = self.marked_detected
         if kind == "spun" and clean_scores is not None:
             value = auroc(self.scores, clean_scores)
             out["auroc"] = None if value is None else round(value, 4)
@@ -227,6 +298,9 @@ def score_posts(spun_lines: list[str], ref_lines: list[str]) -> SetScore:
         total.changed_correct += changed
         total.touched += bool(result.edits)
         total.detected += result.score >= 0.5
+        if s != r and artifacts(s, r)[1] >= MARKED_MIN:
+            total.marked += 1
+            total.marked_detected += result.score >= 0.5
         total.scores.append(result.score)
     return total
 
@@ -272,6 +346,7 @@ def _print_manifest(result: dict) -> None:
         ("changed_per_10k_correct", "chg/10k"),
         ("posts_touched", "touched"),
         ("posts_detected", "detected"),
+        ("marked", f"{MARKED_MIN}+ det"),
         ("auroc", "auroc"),
     )
     header = f"{'':34}" + "".join(f"{title:>10}" for _, title in columns)
@@ -282,6 +357,8 @@ def _print_manifest(result: dict) -> None:
             cells = []
             for key, _ in columns:
                 value = figures.get(key)
+                if key == "marked" and "marked_posts" in figures:
+                    value = f"{figures['marked_detected']}/{figures['marked_posts']}"
                 if value is None:
                     cells.append(f"{'-':>10}")
                 elif isinstance(value, float):

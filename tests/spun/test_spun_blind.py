@@ -205,6 +205,17 @@ FLOORS = {
         "spun:reprint_r18+faqwash_r18": 0.01,  # 0.021 (first 0.004)
         "spun:reprint_r18+lawqa_r18": 0.0,  # 0.000 (first the same)
     },
+    # Round 19 (written this round; read only for its figures; first reading with the engine of
+    # the commit that added it): 0.229 of errors removed, AUROC 0.79, no short clean post
+    # changed, three of its 40 hard long clean paragraphs changed, 30 of its 42 posts with three
+    # or more unambiguous artifacts detected.
+    "round19": {
+        "spun:newsloop_r19": 0.18,  # 0.194 (first)
+        "spun:docmill_r19": 0.315,  # 0.332 (first)
+        "spun:parenting_r19": 0.11,  # 0.124 (first)
+        "spun:newsloop_r19+docmill_r19": 0.2,  # 0.217 (first)
+        "spun:newsloop_r19+parenting_r19": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -227,6 +238,31 @@ AUROC = {
     "round16": 0.77,  # 0.793 (first 0.788)
     "round17": 0.68,  # 0.704 (0.699 with the cap at 5)
     "round18": 0.64,  # 0.662 (first 0.658)
+    "round19": 0.77,  # 0.793 (first)
+}
+# round → least share of its spun posts with at least three unambiguous artifacts (non-words such
+# as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
+# every one of them.  Comments: detected of such posts when the floor was set.
+MARKED = {
+    "round1": 0.87,  # 51 of 56
+    "round2": 0.83,  # 52 of 60
+    "round3": 0.45,  # 35 of 73
+    "round4": 0.62,  # 63 of 98
+    "round5": 0.66,  # 52 of 75
+    "round6": 0.71,  # 83 of 114
+    "round7": 0.71,  # 74 of 101
+    "round8": 0.62,  # 62 of 96
+    "round9": 0.67,  # 78 of 112
+    "round10": 0.6,  # 56 of 90
+    "round11": 0.73,  # 52 of 68
+    "round12": 0.68,  # 49 of 69
+    "round13": 0.88,  # 57 of 62
+    "round14": 0.52,  # 47 of 85
+    "round15": 0.58,  # 49 of 80
+    "round16": 0.8,  # 78 of 95
+    "round17": 0.7,  # 46 of 62
+    "round18": 0.46,  # 32 of 65
+    "round19": 0.66,  # 30 of 42 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -263,6 +299,13 @@ def test_spun_posts_rank_above_clean_posts(name, floor):
     assert figures["auroc"] >= floor, figures
 
 
+@pytest.mark.parametrize(("name", "floor"), sorted(MARKED.items()))
+def test_posts_with_unambiguous_artifacts_are_detected(name, floor):
+    figures = _round(name)["kinds"]["spun"]
+    assert figures["marked_posts"] > 0
+    assert figures["marked_detected"] >= floor * figures["marked_posts"], figures
+
+
 @pytest.mark.parametrize(("key", "floor"), sorted(FAMILY_AUROC.items()))
 def test_family_posts_rank_above_clean_posts(key, floor):
     name, family = key
@@ -275,6 +318,7 @@ CLEAN_FAILURES = {
     "a gazetteer entry with too few classical function characters to be recognised as classical",
     "round17": "three of its 40 hard long clean paragraphs are changed (texts not read)",
     "round18": "two of its 40 hard long clean paragraphs are changed (texts not read)",
+    "round19": "three of its 40 hard long clean paragraphs are changed (texts not read)",
 }
 
 
@@ -298,3 +342,4 @@ def test_every_round_on_disk_has_floors():
     """A new blind round gets its floors here when its first figures are recorded."""
     on_disk = {p.parent.name for p in BLIND.glob("round*/manifest.json")}
     assert on_disk <= set(FLOORS), sorted(on_disk - set(FLOORS))
+    assert on_disk <= set(MARKED), sorted(on_disk - set(MARKED))
