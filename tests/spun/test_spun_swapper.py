@@ -76,6 +76,34 @@ def test_the_soft_count_is_evidence_where_the_count_of_likely_swaps_is_not(judge
     assert PRIOR_LOGODDS < 0.0
 
 
+def test_lines_leaning_clean_get_swap_evidence_only_where_the_lm_finds_them_unfluent(judge):
+    """Evidence that leans clean (a table form used as a real word) leaves a spun line within
+    reach: the judge still counts for it where its characters are less fluent than ordinary
+    prose, and not for fluent clean prose (which keeps the costly judge away from it)."""
+    from service.spun import engine as engine_module
+
+    eng = engine()
+    lean = (engine_module.SWAP_OWN_MIN + engine_module.SWAP_LEAN) / 2
+    spun_lines = [line for line in DEV_LINES.read_text("utf-8").splitlines() if len(line) >= 40]
+    clean_lines = (BLIND / "round1" / "texts" / "news.txt").read_text("utf-8").splitlines()
+    unfluent = [
+        line for line in spun_lines if eng.line_fluency(line) <= engine_module.SWAP_LEAN_LM
+    ]
+    assert len(unfluent) >= len(spun_lines) // 2  # spun text reads less fluently
+    found = [eng.swap_evidence(line, lean, {}) for line in unfluent]
+    assert sum(value > 1.0 for value in found) >= len(found) // 2
+    fluent = [
+        line for line in clean_lines if eng.line_fluency(line) > engine_module.SWAP_LEAN_LM
+    ]
+    assert len(fluent) >= len(clean_lines) // 2  # … and most clean news reads fluently
+    assert all(eng.swap_evidence(line, lean, {}) == 0.0 for line in fluent)
+    # … while the same lines with undecided evidence (log-odds 0) are judged
+    assert any(eng.swap_evidence(line, 0.0, {}) > 0.0 for line in fluent)
+    # below the band no line is judged
+    below = engine_module.SWAP_OWN_MIN - 0.5
+    assert all(eng.swap_evidence(line, below, {}) == 0.0 for line in unfluent)
+
+
 @pytest.mark.parametrize("suffix", ["", "_ctr", "_soft"])
 def test_a_model_with_inverted_rates_is_refused(tmp_path, suffix):
     data = json.loads(S.MODEL_PATH.read_text("utf-8"))
