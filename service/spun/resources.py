@@ -333,10 +333,10 @@ _JIEBA = tuple(-step / 10 if step < _STEPS else None for step in range(_STEPS + 
 
 
 @_cached
-def _heads() -> frozenset[str]:
+def _heads() -> dict[str, None]:
     """The first two characters of every word of three or more: a split need not look past a
-    pair that starts none."""
-    return frozenset(word[:2] for word in _wordfreq() if len(word) > 2)
+    pair that starts none.  (A dict of strings, which the garbage collector does not track.)"""
+    return dict.fromkeys(word[:2] for word in _wordfreq() if len(word) > 2)
 
 
 def _split(text: str) -> tuple[str, ...]:
