@@ -6,9 +6,11 @@ text was read).  The floors sit a little below the figures measured when they we
 regression fails; the clean sets' floors are what the engine must not get worse at: no clean post
 of any round is changed.
 
-Rounds 1–11 are development data now: the table-free swap judge (``service/data/spun/swapper.json``)
-is trained on rounds 1–8, so their figures are in-sample, and rounds 9–11 informed later choices.
-No build reads a round after round 8.
+Rounds 1–17 are development data now: the table-free swap judge (``service/data/spun/swapper.json``)
+is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
+arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
+1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
+change; round 19 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -32,68 +34,68 @@ BLIND = Path(__file__).resolve().parents[1] / "data" / "blind"
 # table-free swap evidence too (``engine.SWAP_OWN_MIN``, ``SWAP_LEAN_LM``).
 FLOORS = {
     "round1": {
-        "spun:nianye_r1": 0.335,  # 0.347 (was 0.339; before 0.295)
-        "spun:thesaurus_r1": 0.15,  # 0.161 (was 0.141; before 0.115)
-        "spun:synonym_r1": 0.125,  # 0.141 (0.134 before the lean-line band; was 0.125; before 0.098)
-        "spun:nianye_r1+thesaurus_r1": 0.335,  # 0.347 (was 0.311; before 0.244)
+        "spun:nianye_r1": 0.295,  # 0.309 (0.347 with the judge trained on rounds 1-8; was 0.339; before 0.295)
+        "spun:thesaurus_r1": 0.095,  # 0.111 (0.161 with the judge trained on rounds 1-8; was 0.141; before 0.115)
+        "spun:synonym_r1": 0.085,  # 0.098 (0.141 with the judge trained on rounds 1-8; 0.134 before the lean-line band; was 0.125; before 0.098)
+        "spun:nianye_r1+thesaurus_r1": 0.28,  # 0.293 (0.347 with the judge trained on rounds 1-8; was 0.311; before 0.244)
         "spun:nianye_r1+synonym_r1": 0.0,  # 0.000 (before 0.0)
     },
     "round2": {
-        "spun:charswap_r2": 0.26,  # 0.274 (was 0.266; before 0.198)
-        "spun:roundtrip_r2": 0.07,  # 0.083 (0.075 before the lean-line band; before 0.060)
+        "spun:charswap_r2": 0.2,  # 0.214 (0.274 with the judge trained on rounds 1-8; was 0.266; before 0.198)
+        "spun:roundtrip_r2": 0.05,  # 0.064 (0.083 with the judge trained on rounds 1-8; 0.075 before the lean-line band; before 0.060)
         "spun:homophone_r2": 0.0,  # 0.000 (before 0.0)
-        "spun:charswap_r2+roundtrip_r2": 0.22,  # 0.234 (was 0.204; before 0.164)
+        "spun:charswap_r2+roundtrip_r2": 0.145,  # 0.161 (0.234 with the judge trained on rounds 1-8; was 0.204; before 0.164)
         "spun:charswap_r2+homophone_r2": 0.0,  # 0.000 (before 0.0)
     },
     # Round 3: first measured 0.016 of errors removed, AUROC 0.46 (the engine before non-word
     # fragments and the other-table reading).
     "round3": {
-        "spun:flipchar_r3": 0.195,  # 0.211 (0.206 before the lean-line band; was 0.194; before 0.143)
-        "spun:backtrans_r3": 0.015,  # 0.031 (0.014 before the lean-line band; was 0.010; before 0.024)
+        "spun:flipchar_r3": 0.165,  # 0.181 (0.211 with the judge trained on rounds 1-8; 0.206 before the lean-line band; was 0.194; before 0.143)
+        "spun:backtrans_r3": 0.01,  # 0.017 (0.031 with the judge trained on rounds 1-8; 0.014 before the lean-line band; was 0.010; before 0.024)
         # (0.060 with the fragment evidence capped at 8 rather than 2)
-        "spun:classical_r3": 0.04,  # 0.054 (0.044 before the lean-line band; was 0.052; before 0.058)
-        "spun:flipchar_r3+backtrans_r3": 0.08,  # 0.093 (0.076 before the lean-line band; 0.060 before three-character contraction sites; was 0.005; before 0.006)
+        "spun:classical_r3": 0.015,  # 0.030 (0.054 with the judge trained on rounds 1-8; 0.044 before the lean-line band; was 0.052; before 0.058)
+        "spun:flipchar_r3+backtrans_r3": 0.025,  # 0.038 (0.093 with the judge trained on rounds 1-8; 0.076 before the lean-line band; 0.060 before three-character contraction sites; was 0.005; before 0.006)
         "spun:flipchar_r3+classical_r3": 0.0,  # 0.000 (before 0.0)
     },
     # Round 4: first measured 0.043 of errors removed, AUROC 0.73, no clean post changed.
     "round4": {
-        "spun:newsflip_r4": 0.195,  # 0.207 (was 0.202; before 0.129)
-        "spun:mtexpand_r4": 0.435,  # 0.452 (0.411 before the lean-line band; was 0.392; before 0.073)
+        "spun:newsflip_r4": 0.175,  # 0.191 (0.207 with the judge trained on rounds 1-8; was 0.202; before 0.129)
+        "spun:mtexpand_r4": 0.45,  # 0.467 (0.452 with the judge trained on rounds 1-8; 0.411 before the lean-line band; was 0.392; before 0.073)
         "spun:negation_r4": 0.0,  # 0.010 (0.004 before the lean-line band; before -0.003)
-        "spun:newsflip_r4+mtexpand_r4": 0.205,  # 0.220 (0.212 before the lean-line band; was 0.196; before 0.072)
+        "spun:newsflip_r4+mtexpand_r4": 0.205,  # 0.212 (0.220 with the judge trained on rounds 1-8; 0.212 before the lean-line band; was 0.196; before 0.072)
         "spun:newsflip_r4+negation_r4": 0.0,  # 0.000 (before 0.0)
     },
     # Round 5: first measured 0.034 of errors removed, AUROC 0.70, no clean post changed.
     "round5": {
         # (0.200 with the fragment evidence capped at 8 rather than 2)
-        "spun:pressfarm_r5": 0.17,  # 0.185 (0.179 before the lean-line band; was 0.180; before 0.153)
-        "spun:thesaurus_r5": 0.18,  # 0.196 (0.158 before the lean-line band; was 0.137; before 0.040)
+        "spun:pressfarm_r5": 0.13,  # 0.144 (0.185 with the judge trained on rounds 1-8; 0.179 before the lean-line band; was 0.180; before 0.153)
+        "spun:thesaurus_r5": 0.19,  # 0.205 (0.196 with the judge trained on rounds 1-8; 0.158 before the lean-line band; was 0.137; before 0.040)
         "spun:seo_r5": 0.0,  # 0.008 (was 0.005; before -0.002)
-        "spun:pressfarm_r5+thesaurus_r5": 0.21,  # 0.224 (0.181 before the lean-line band; 0.126 before three-character contraction sites; was 0.098; before 0.055)
+        "spun:pressfarm_r5+thesaurus_r5": 0.185,  # 0.201 (0.224 with the judge trained on rounds 1-8; 0.181 before the lean-line band; 0.126 before three-character contraction sites; was 0.098; before 0.055)
         "spun:pressfarm_r5+seo_r5": 0.0,  # 0.000 (before 0.0)
     },
     # Round 6: first measured 0.030 of errors removed, AUROC 0.78 (the engine before the judge).
     "round6": {
-        "spun:wirefarm_r6": 0.14,  # 0.152 (was 0.151; before 0.082)
-        "spun:docsyn_r6": 0.065,  # 0.078 (0.068 before the lean-line band; was 0.052; before 0.032)
+        "spun:wirefarm_r6": 0.125,  # 0.140 (0.152 with the judge trained on rounds 1-8; was 0.151; before 0.082)
+        "spun:docsyn_r6": 0.04,  # 0.056 (0.078 with the judge trained on rounds 1-8; 0.068 before the lean-line band; was 0.052; before 0.032)
         "spun:health_r6": 0.065,  # 0.079 (0.063 before the lean-line band; 0.046 before three-character contraction sites; was 0.044; before 0.007)
-        "spun:wirefarm_r6+docsyn_r6": 0.11,  # 0.127 (0.120 before the lean-line band; was 0.120; before 0.087)
+        "spun:wirefarm_r6+docsyn_r6": 0.12,  # 0.133 (0.127 with the judge trained on rounds 1-8; 0.120 before the lean-line band; was 0.120; before 0.087)
         "spun:wirefarm_r6+health_r6": 0.0,  # 0.000 (before 0.0)
     },
     # Round 7: first measured 0.045 of errors removed, AUROC 0.82.
     "round7": {
-        "spun:newsmill_r7": 0.125,  # 0.137 (was 0.129; before 0.081)
-        "spun:manual_r7": 0.3,  # 0.312 (0.295 before three-character contraction sites; was 0.270; before 0.052)
-        "spun:sports_r7": 0.015,  # 0.027 (0.019 before the lean-line band; was -0.001; before 0.007)
-        "spun:newsmill_r7+manual_r7": 0.155,  # 0.165 (0.147 before three-character contraction sites; was 0.143; before 0.029)
+        "spun:newsmill_r7": 0.105,  # 0.117 (0.137 with the judge trained on rounds 1-8; was 0.129; before 0.081)
+        "spun:manual_r7": 0.34,  # 0.357 (0.312 with the judge trained on rounds 1-8; 0.295 before three-character contraction sites; was 0.270; before 0.052)
+        "spun:sports_r7": 0.01,  # 0.015 (0.027 with the judge trained on rounds 1-8; 0.019 before the lean-line band; was -0.001; before 0.007)
+        "spun:newsmill_r7+manual_r7": 0.135,  # 0.151 (0.165 with the judge trained on rounds 1-8; 0.147 before three-character contraction sites; was 0.143; before 0.029)
         "spun:newsmill_r7+sports_r7": 0.0,  # 0.000 (before 0.0)
     },
     # Round 8: first measured 0.035 of errors removed, AUROC 0.74.
     "round8": {
-        "spun:presswash_r8": 0.075,  # 0.087 (0.071 before three-character contraction sites; was 0.064; before 0.037)
-        "spun:devdoc_r8": 0.08,  # 0.095 (0.082 before the lean-line band; was 0.070; before 0.055)
+        "spun:presswash_r8": 0.1,  # 0.116 (0.087 with the judge trained on rounds 1-8; 0.071 before three-character contraction sites; was 0.064; before 0.037)
+        "spun:devdoc_r8": 0.105,  # 0.120 (0.095 with the judge trained on rounds 1-8; 0.082 before the lean-line band; was 0.070; before 0.055)
         "spun:realty_r8": 0.015,  # 0.028 (0.012 before the lean-line band; was -0.002; before 0.005)
-        "spun:presswash_r8+devdoc_r8": 0.055,  # 0.071 (0.049 before the lean-line band; was 0.031; before 0.027)
+        "spun:presswash_r8+devdoc_r8": 0.115,  # 0.130 (0.071 with the judge trained on rounds 1-8; 0.049 before the lean-line band; was 0.031; before 0.027)
         "spun:presswash_r8+realty_r8": 0.0,  # 0.000 (before 0.0)
     },
     # Round 9 (written while contractions and the word model were built; read only to record its
@@ -101,10 +103,10 @@ FLOORS = {
     # contractions, the word model and training on rounds 1–8); final 0.066, AUROC 0.84, no clean
     # post changed.  Later, with rounds 1–10 informing the contraction evidence: 0.078, AUROC 0.85.
     "round9": {
-        "spun:clipfarm_r9": 0.085,  # 0.101 (0.090 before the lean-line band; was 0.069; first 0.032)
-        "spun:kbdoc_r9": 0.145,  # 0.158 (0.123 before the lean-line band; was 0.110; first 0.007)
-        "spun:stocktalk_r9": 0.045,  # 0.057 (0.027 before the lean-line band; was 0.017; first -0.006)
-        "spun:clipfarm_r9+kbdoc_r9": 0.05,  # 0.062 (0.038 before the lean-line band; was 0.000; first 0.0)
+        "spun:clipfarm_r9": 0.085,  # 0.091 (0.101 with the judge trained on rounds 1-8; 0.090 before the lean-line band; was 0.069; first 0.032)
+        "spun:kbdoc_r9": 0.145,  # 0.151 (0.158 with the judge trained on rounds 1-8; 0.123 before the lean-line band; was 0.110; first 0.007)
+        "spun:stocktalk_r9": 0.055,  # 0.068 (0.057 with the judge trained on rounds 1-8; 0.027 before the lean-line band; was 0.017; first -0.006)
+        "spun:clipfarm_r9+kbdoc_r9": 0.09,  # 0.105 (0.062 with the judge trained on rounds 1-8; 0.038 before the lean-line band; was 0.000; first 0.0)
         # (0.027 before: one light post caught by its fragments alone; first 0.027)
         "spun:clipfarm_r9+stocktalk_r9": 0.0,  # 0.000
     },
@@ -112,7 +114,7 @@ FLOORS = {
     # removed, AUROC 0.76, no clean post changed (0.009 and 0.77 with the engine before them).
     # Then it informed the contraction evidence, with rounds 1–9: 0.059, AUROC 0.77.
     "round10": {
-        "spun:scrapfarm_r10": 0.1,  # 0.111 (0.094 before three-character contraction sites; was 0.073; before 0.029)
+        "spun:scrapfarm_r10": 0.105,  # 0.119 (0.111 with the judge trained on rounds 1-8; 0.094 before three-character contraction sites; was 0.073; before 0.029)
         "spun:apiguide_r10": 0.05,  # 0.063 (0.050 before the lean-line band; was 0.021; before 0.001)
         "spun:tripnote_r10": 0.03,  # 0.041 (was 0.038; before 0.0)
         "spun:scrapfarm_r10+apiguide_r10": 0.04,  # 0.055 (0.048 before the lean-line band; was 0.014; before -0.007)
@@ -123,10 +125,10 @@ FLOORS = {
     # (0.014 with the engine before contractions and the word model); final 0.099, AUROC 0.76; no
     # clean post changed.
     "round11": {
-        "spun:copymill_r11": 0.07,  # 0.086 (0.075 before the lean-line band; 0.054 before three-character contraction sites; was 0.042; first 0.048)
-        "spun:userguide_r11": 0.23,  # 0.247 (0.209 before the lean-line band; was 0.202; first 0.186)
-        "spun:examprep_r11": 0.025,  # 0.031 (was 0.036; first 0.017)
-        "spun:copymill_r11+userguide_r11": 0.18,  # 0.194 (0.184 before the lean-line band; 0.131 before three-character contraction sites; was 0.113; first 0.113)
+        "spun:copymill_r11": 0.075,  # 0.092 (0.086 with the judge trained on rounds 1-8; 0.075 before the lean-line band; 0.054 before three-character contraction sites; was 0.042; first 0.048)
+        "spun:userguide_r11": 0.245,  # 0.262 (0.247 with the judge trained on rounds 1-8; 0.209 before the lean-line band; was 0.202; first 0.186)
+        "spun:examprep_r11": 0.0,  # 0.005 (0.031 with the judge trained on rounds 1-8; was 0.036; first 0.017)
+        "spun:copymill_r11+userguide_r11": 0.22,  # 0.235 (0.194 with the judge trained on rounds 1-8; 0.184 before the lean-line band; 0.131 before three-character contraction sites; was 0.113; first 0.113)
         "spun:copymill_r11+examprep_r11": 0.0,  # 0.000 (first 0.0)
     },
     # Round 12: first 0.249 of errors removed, AUROC 0.78, and ONE short clean post changed (a
@@ -134,20 +136,20 @@ FLOORS = {
     # uses the exact binomial tail, so that post's text has been read); with the soft count of
     # swaps as evidence as well: 0.259, AUROC 0.79, no clean post changed.
     "round12": {
-        "spun:wirerewrite_r12": 0.155,  # 0.171 (0.139 before the lean-line band; 0.100 before three-character contraction sites; first 0.102)
-        "spun:helpdesk_r12": 0.51,  # 0.525 (0.507 before the lean-line band; first 0.489)
+        "spun:wirerewrite_r12": 0.2,  # 0.214 (0.171 with the judge trained on rounds 1-8; 0.139 before the lean-line band; 0.100 before three-character contraction sites; first 0.102)
+        "spun:helpdesk_r12": 0.575,  # 0.589 (0.525 with the judge trained on rounds 1-8; 0.507 before the lean-line band; first 0.489)
         "spun:autoreview_r12": -0.015,  # -0.006 (first 0.0)
-        "spun:wirerewrite_r12+helpdesk_r12": 0.205,  # 0.221 (0.208 before the lean-line band; 0.188 before three-character contraction sites; first 0.156)
+        "spun:wirerewrite_r12+helpdesk_r12": 0.285,  # 0.302 (0.221 with the judge trained on rounds 1-8; 0.208 before the lean-line band; 0.188 before three-character contraction sites; first 0.156)
         "spun:wirerewrite_r12+autoreview_r12": 0.0,  # 0.000 (first 0.0)
     },
     # Round 13 (written while the soft-count evidence was built; read only for its figures):
     # first 0.237 of errors removed, AUROC 0.80, no clean post changed (0.237 and 0.79 with the
     # engine before the soft count); the final figure is the first.
     "round13": {
-        "spun:feedspin_r13": 0.18,  # 0.195 (0.169 before the lean-line band; 0.103 before three-character contraction sites)
-        "spun:kbrewrite_r13": 0.465,  # 0.479 (0.458 before the lean-line band)
+        "spun:feedspin_r13": 0.205,  # 0.219 (0.195 with the judge trained on rounds 1-8; 0.169 before the lean-line band; 0.103 before three-character contraction sites)
+        "spun:kbrewrite_r13": 0.56,  # 0.572 (0.479 with the judge trained on rounds 1-8; 0.458 before the lean-line band)
         "spun:govnotice_r13": 0.005,  # 0.021 (0.014 before the lean-line band)
-        "spun:feedspin_r13+kbrewrite_r13": 0.48,  # 0.490 (0.436 before three-character contraction sites)
+        "spun:feedspin_r13+kbrewrite_r13": 0.54,  # 0.554 (0.490 with the judge trained on rounds 1-8; 0.436 before three-character contraction sites)
         "spun:feedspin_r13+govnotice_r13": 0.0,  # 0.000
     },
     # Round 14 (read for its first figure): 0.113 of errors removed, AUROC 0.81, and FIVE clean
@@ -155,10 +157,10 @@ FLOORS = {
     # then read: fragments alone no longer make a short post clearly spun, and written Cantonese
     # has none); final 0.113, AUROC 0.82, no clean post changed.
     "round14": {
-        "spun:newsmash_r14": 0.075,  # 0.090 (0.076 before the lean-line band; 0.044 before three-character contraction sites; first the same)
-        "spun:manualwash_r14": 0.265,  # 0.277 (0.253 before the lean-line band; first the same)
+        "spun:newsmash_r14": 0.115,  # 0.128 (0.090 with the judge trained on rounds 1-8; 0.076 before the lean-line band; 0.044 before three-character contraction sites; first the same)
+        "spun:manualwash_r14": 0.31,  # 0.325 (0.277 with the judge trained on rounds 1-8; 0.253 before the lean-line band; first the same)
         "spun:petcare_r14": -0.015,  # -0.003 (first the same)
-        "spun:newsmash_r14+manualwash_r14": 0.05,  # 0.061 (0.008 before three-character contraction sites; first the same)
+        "spun:newsmash_r14+manualwash_r14": 0.1,  # 0.113 (0.061 with the judge trained on rounds 1-8; 0.008 before three-character contraction sites; first the same)
         "spun:newsmash_r14+petcare_r14": 0.0,  # 0.000 (first the same)
     },
     # Round 15 (read for its first figure): 0.133 of errors removed, AUROC 0.74, no short clean
@@ -167,10 +169,10 @@ FLOORS = {
     # two long paragraphs still changed, then none once classical prose is recognised by its
     # function characters.
     "round15": {
-        "spun:paperflip_r15": 0.135,  # 0.148 (0.137 before the lean-line band; 0.101 before three-character contraction sites; first the same)
-        "spun:docspin_r15": 0.275,  # 0.287 (0.266 before the lean-line band; 0.251 before three-character contraction sites; first 0.242)
+        "spun:paperflip_r15": 0.175,  # 0.187 (0.148 with the judge trained on rounds 1-8; 0.137 before the lean-line band; 0.101 before three-character contraction sites; first the same)
+        "spun:docspin_r15": 0.315,  # 0.327 (0.287 with the judge trained on rounds 1-8; 0.266 before the lean-line band; 0.251 before three-character contraction sites; first 0.242)
         "spun:farmnews_r15": -0.015,  # -0.003 (first -0.010)
-        "spun:paperflip_r15+docspin_r15": 0.225,  # 0.238 (0.203 before the lean-line band; 0.152 before three-character contraction sites; first the same)
+        "spun:paperflip_r15+docspin_r15": 0.285,  # 0.301 (0.238 with the judge trained on rounds 1-8; 0.203 before the lean-line band; 0.152 before three-character contraction sites; first the same)
         "spun:paperflip_r15+farmnews_r15": 0.0,  # 0.000 (first the same)
     },
     # Round 16 (read for its first figure): 0.233 of errors removed, AUROC 0.79, no short clean
@@ -178,10 +180,10 @@ FLOORS = {
     # prose, whose texts were then read: the fragment evidence is capped at 2); final 0.233,
     # AUROC 0.79, four long paragraphs still changed, then two (a strict xfail below).
     "round16": {
-        "spun:presshash_r16": 0.175,  # 0.187 (0.169 before the lean-line band; 0.138 before three-character contraction sites; first the same)
-        "spun:wikiswap_r16": 0.4,  # 0.416 (0.406 before the lean-line band; first the same)
+        "spun:presshash_r16": 0.19,  # 0.207 (0.187 with the judge trained on rounds 1-8; 0.169 before the lean-line band; 0.138 before three-character contraction sites; first the same)
+        "spun:wikiswap_r16": 0.485,  # 0.498 (0.416 with the judge trained on rounds 1-8; 0.406 before the lean-line band; first the same)
         "spun:carehome_r16": 0.065,  # 0.082 (0.051 before the lean-line band; first the same)
-        "spun:presshash_r16+wikiswap_r16": 0.26,  # 0.273 (0.249 before three-character contraction sites; first the same)
+        "spun:presshash_r16+wikiswap_r16": 0.28,  # 0.293 (0.273 with the judge trained on rounds 1-8; 0.249 before three-character contraction sites; first the same)
         "spun:presshash_r16+carehome_r16": 0.0,  # 0.000 (first the same)
     },
     # Round 17 (written while the fragment cap was lowered; read only for its figures): 0.192 of
@@ -189,10 +191,10 @@ FLOORS = {
     # paragraphs changed (ten with the cap at 5, at the commit that added the round), three once
     # classical prose is recognised (decided on rounds 15-16).
     "round17": {
-        "spun:bulletin_r17": 0.17,  # 0.185 (0.168 before the lean-line band; 0.143 before three-character contraction sites)
-        "spun:helpwiki_r17": 0.46,  # 0.473 (0.331 before the lean-line band; 0.305 before three-character contraction sites)
-        "spun:museum_r17": 0.14,  # 0.155 (0.103 before the lean-line band)
-        "spun:bulletin_r17+helpwiki_r17": 0.27,  # 0.282 (0.247 before the lean-line band)
+        "spun:bulletin_r17": 0.2,  # 0.214 (0.185 with the judge trained on rounds 1-8; 0.168 before the lean-line band; 0.143 before three-character contraction sites)
+        "spun:helpwiki_r17": 0.54,  # 0.555 (0.473 with the judge trained on rounds 1-8; 0.331 before the lean-line band; 0.305 before three-character contraction sites)
+        "spun:museum_r17": 0.155,  # 0.172 (0.155 with the judge trained on rounds 1-8; 0.103 before the lean-line band)
+        "spun:bulletin_r17+helpwiki_r17": 0.355,  # 0.368 (0.282 with the judge trained on rounds 1-8; 0.247 before the lean-line band)
         "spun:bulletin_r17+museum_r17": 0.0,  # 0.000
     },
     # Round 18 (written this round; read only for its figures; first reading at the commit that
@@ -201,22 +203,24 @@ FLOORS = {
     # engine before the classical check).  Then, with contraction sites from three characters
     # (decided on rounds 1-17): 0.091, AUROC 0.66, the same clean posts changed.
     "round18": {
-        "spun:reprint_r18": 0.04,  # 0.054 (0.042 before the lean-line band; first 0.020)
-        "spun:faqwash_r18": 0.25,  # 0.263 (0.243 before the lean-line band; first 0.235)
+        "spun:reprint_r18": 0.05,  # 0.062 (0.054 with the judge trained on rounds 1-8; 0.042 before the lean-line band; first 0.020)
+        "spun:faqwash_r18": 0.355,  # 0.370 (0.263 with the judge trained on rounds 1-8; 0.243 before the lean-line band; first 0.235)
         "spun:lawqa_r18": 0.01,  # 0.026 (0.017 before the lean-line band; first the same)
-        "spun:reprint_r18+faqwash_r18": 0.05,  # 0.064 (0.021 before the lean-line band; first 0.004)
+        "spun:reprint_r18+faqwash_r18": 0.09,  # 0.102 (0.064 with the judge trained on rounds 1-8; 0.021 before the lean-line band; first 0.004)
         "spun:reprint_r18+lawqa_r18": 0.0,  # 0.000 (first the same)
     },
     # Round 19 (written this round; read only for its figures; first reading with the engine of
     # the commit that added it): 0.229 of errors removed, AUROC 0.79, no short clean post
     # changed, three of its 40 hard long clean paragraphs changed, 30 of its 42 posts with three
     # or more unambiguous artifacts detected.  Then, with the lean-line band (decided on rounds
-    # 1-17): 0.246, AUROC 0.84, the same clean posts changed, 33 of 42 detected.
+    # 1-17): 0.246, AUROC 0.84, the same clean posts changed, 33 of 42 detected.  Then, with the
+    # judge trained on rounds 1-17 (decided on round 18: 0.108 -> 0.146): 0.299, AUROC 0.845, four
+    # long clean paragraphs changed, 31 of 42 detected.
     "round19": {
-        "spun:newsloop_r19": 0.19,  # 0.203 (0.194 before the lean-line band; first)
-        "spun:docmill_r19": 0.35,  # 0.366 (0.332 before the lean-line band; first)
-        "spun:parenting_r19": 0.12,  # 0.136 (0.124 before the lean-line band; first)
-        "spun:newsloop_r19+docmill_r19": 0.2,  # 0.217 (first)
+        "spun:newsloop_r19": 0.25,  # 0.263 (0.203 with the judge trained on rounds 1-8; 0.194 before the lean-line band; first)
+        "spun:docmill_r19": 0.43,  # 0.447 (0.366 with the judge trained on rounds 1-8; 0.332 before the lean-line band; first)
+        "spun:parenting_r19": 0.12,  # 0.126 (0.136 with the judge trained on rounds 1-8; 0.124 before the lean-line band; first)
+        "spun:newsloop_r19+docmill_r19": 0.255,  # 0.270 (0.217 with the judge trained on rounds 1-8; first)
         "spun:newsloop_r19+parenting_r19": 0.0,  # 0.000 (first)
     },
 }
@@ -225,47 +229,47 @@ FLOORS = {
 AUROC = {
     "round1": 0.82,  # 0.847 (0.840 before the lean-line band; was 0.834; before 0.836)
     "round2": 0.72,  # 0.741 (0.732 before the lean-line band; was 0.727; before 0.731)
-    "round3": 0.76,  # 0.786 (0.757 before the lean-line band; was 0.746; before 0.753)
-    "round4": 0.81,  # 0.833 (0.798 before the lean-line band; was 0.786; before 0.795)
-    "round5": 0.73,  # 0.751 (0.726 before the lean-line band; was 0.713; before 0.718)
+    "round3": 0.76,  # 0.771 (0.786 with the judge trained on rounds 1-8; 0.757 before the lean-line band; was 0.746; before 0.753)
+    "round4": 0.81,  # 0.825 (0.833 with the judge trained on rounds 1-8; 0.798 before the lean-line band; was 0.786; before 0.795)
+    "round5": 0.73,  # 0.744 (0.751 with the judge trained on rounds 1-8; 0.726 before the lean-line band; was 0.713; before 0.718)
     "round6": 0.84,  # 0.861 (0.804 before the lean-line band; was 0.789; before 0.795)
-    "round7": 0.86,  # 0.882 (0.849 before the lean-line band; was 0.834; before 0.838)
-    "round8": 0.79,  # 0.815 (0.759 before the lean-line band; was 0.728; before 0.743)
+    "round7": 0.86,  # 0.868 (0.882 with the judge trained on rounds 1-8; 0.849 before the lean-line band; was 0.834; before 0.838)
+    "round8": 0.79,  # 0.807 (0.815 with the judge trained on rounds 1-8; 0.759 before the lean-line band; was 0.728; before 0.743)
     "round9": 0.89,  # 0.917 (0.857 before the lean-line band; was 0.838; 0.842 first)
     "round10": 0.79,  # 0.816 (0.782 before the lean-line band; was 0.771; first 0.762; 0.765 before contractions and the word model)
     "round11": 0.78,  # 0.805 (0.770 before the lean-line band; was 0.761; first 0.749)
     "round12": 0.81,  # 0.834 (0.789 before the lean-line band; first 0.781)
     "round13": 0.82,  # 0.841 (0.799 before the lean-line band; first)
     "round14": 0.83,  # 0.856 (0.825 before the lean-line band; first 0.815)
-    "round15": 0.78,  # 0.804 (0.737 before the lean-line band; first 0.736)
+    "round15": 0.78,  # 0.810 (0.804 with the judge trained on rounds 1-8; 0.737 before the lean-line band; first 0.736)
     "round16": 0.82,  # 0.843 (0.793 before the lean-line band; first 0.788)
-    "round17": 0.81,  # 0.836 (0.704 before the lean-line band; 0.699 with the cap at 5)
+    "round17": 0.82,  # 0.844 (0.836 with the judge trained on rounds 1-8; 0.704 before the lean-line band; 0.699 with the cap at 5)
     "round18": 0.74,  # 0.766 (0.662 before the lean-line band; first 0.658)
-    "round19": 0.81,  # 0.840 (0.793 before the lean-line band; first)
+    "round19": 0.82,  # 0.845 (0.840 with the judge trained on rounds 1-8; 0.793 before the lean-line band; first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
 # every one of them.  Comments: detected of such posts when the floor was set.
 MARKED = {
-    "round1": 0.87,  # 51 of 56
-    "round2": 0.83,  # 52 of 60
-    "round3": 0.49,  # 38 of 73 (35 before the lean-line band)
+    "round1": 0.87,  # 49 of 56 (51 with the judge trained on rounds 1-8)
+    "round2": 0.75,  # 47 of 60 (52 with the judge trained on rounds 1-8)
+    "round3": 0.39,  # 31 of 73 (38 with the judge trained on rounds 1-8; 35 before the lean-line band)
     "round4": 0.64,  # 65 of 98 (63 before the lean-line band)
-    "round5": 0.66,  # 52 of 75
-    "round6": 0.75,  # 88 of 114 (83 before the lean-line band)
-    "round7": 0.74,  # 77 of 101 (74 before the lean-line band)
-    "round8": 0.64,  # 64 of 96 (62 before the lean-line band)
-    "round9": 0.77,  # 89 of 112 (78 before the lean-line band)
+    "round5": 0.62,  # 49 of 75 (52 with the judge trained on rounds 1-8)
+    "round6": 0.75,  # 87 of 114 (88 with the judge trained on rounds 1-8; 83 before the lean-line band)
+    "round7": 0.7,  # 73 of 101 (77 with the judge trained on rounds 1-8; 74 before the lean-line band)
+    "round8": 0.67,  # 67 of 96 (64 with the judge trained on rounds 1-8; 62 before the lean-line band)
+    "round9": 0.77,  # 87 of 112 (89 with the judge trained on rounds 1-8; 78 before the lean-line band)
     "round10": 0.64,  # 60 of 90 (56 before the lean-line band)
-    "round11": 0.82,  # 58 of 68 (52 before the lean-line band)
-    "round12": 0.75,  # 54 of 69 (49 before the lean-line band)
+    "round11": 0.82,  # 56 of 68 (58 with the judge trained on rounds 1-8; 52 before the lean-line band)
+    "round12": 0.78,  # 56 of 69 (54 with the judge trained on rounds 1-8; 49 before the lean-line band)
     "round13": 0.93,  # 60 of 62 (57 before the lean-line band)
     "round14": 0.61,  # 54 of 85 (47 before the lean-line band)
-    "round15": 0.7,  # 58 of 80 (49 before the lean-line band)
-    "round16": 0.86,  # 84 of 95 (78 before the lean-line band)
-    "round17": 0.87,  # 56 of 62 (46 before the lean-line band)
-    "round18": 0.58,  # 40 of 65 (32 before the lean-line band)
-    "round19": 0.73,  # 33 of 42 (30 before the lean-line band; first)
+    "round15": 0.7,  # 57 of 80 (58 with the judge trained on rounds 1-8; 49 before the lean-line band)
+    "round16": 0.88,  # 86 of 95 (84 with the judge trained on rounds 1-8; 78 before the lean-line band)
+    "round17": 0.9,  # 58 of 62 (56 with the judge trained on rounds 1-8; 46 before the lean-line band)
+    "round18": 0.53,  # 37 of 65 (40 with the judge trained on rounds 1-8; 32 before the lean-line band)
+    "round19": 0.73,  # 31 of 42 (33 with the judge trained on rounds 1-8; 30 before the lean-line band; first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -319,9 +323,9 @@ def test_family_posts_rank_above_clean_posts(key, floor):
 CLEAN_FAILURES = {
     "round16": "two long clean paragraphs are changed: a literary one (a lexicon form, 液管) and "
     "a gazetteer entry with too few classical function characters to be recognised as classical",
-    "round17": "three of its 40 hard long clean paragraphs are changed (texts not read)",
+    "round17": "two of its 40 hard long clean paragraphs are changed (texts not read)",
     "round18": "two of its 40 hard long clean paragraphs are changed (texts not read)",
-    "round19": "three of its 40 hard long clean paragraphs are changed (texts not read)",
+    "round19": "four of its 40 hard long clean paragraphs are changed (texts not read)",
 }
 
 
