@@ -223,6 +223,17 @@ FLOORS = {
         "spun:newsloop_r19+docmill_r19": 0.255,  # 0.270 (0.217 with the judge trained on rounds 1-8; first)
         "spun:newsloop_r19+parenting_r19": 0.0,  # 0.000 (first)
     },
+    # Round 20 (written this round after the engine's changes; read once, for its figures): 0.244
+    # of errors removed, AUROC 0.80, no short clean post changed, two of its 40 hard long clean
+    # paragraphs changed, 45 of its 64 posts with three or more unambiguous artifacts detected.
+    # The engine of the round's start read 0.136, AUROC 0.70, the same two paragraphs.
+    "round20": {
+        "spun:wirespin_r20": 0.175,  # 0.187 (0.095 at the round's start)
+        "spun:apidoc_r20": 0.415,  # 0.428 (0.246 at the round's start)
+        "spun:insure_r20": 0.055,  # 0.069 (0.016 at the round's start)
+        "spun:wirespin_r20+apidoc_r20": 0.295,  # 0.310 (0.221 at the round's start)
+        "spun:wirespin_r20+insure_r20": 0.0,  # 0.000 (the same at the round's start)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -246,6 +257,7 @@ AUROC = {
     "round17": 0.82,  # 0.844 (0.836 with the judge trained on rounds 1-8; 0.704 before the lean-line band; 0.699 with the cap at 5)
     "round18": 0.74,  # 0.766 (0.662 before the lean-line band; first 0.658)
     "round19": 0.82,  # 0.845 (0.840 with the judge trained on rounds 1-8; 0.793 before the lean-line band; first)
+    "round20": 0.77,  # 0.797 (first; 0.698 at the round's start)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -270,6 +282,7 @@ MARKED = {
     "round17": 0.9,  # 58 of 62 (56 with the judge trained on rounds 1-8; 46 before the lean-line band)
     "round18": 0.53,  # 37 of 65 (40 with the judge trained on rounds 1-8; 32 before the lean-line band)
     "round19": 0.73,  # 31 of 42 (33 with the judge trained on rounds 1-8; 30 before the lean-line band; first)
+    "round20": 0.67,  # 45 of 64 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -326,6 +339,7 @@ CLEAN_FAILURES = {
     "round17": "two of its 40 hard long clean paragraphs are changed (texts not read)",
     "round18": "two of its 40 hard long clean paragraphs are changed (texts not read)",
     "round19": "four of its 40 hard long clean paragraphs are changed (texts not read)",
+    "round20": "two of its 40 hard long clean paragraphs are changed (texts not read)",
 }
 
 
