@@ -73,8 +73,11 @@ def _plain(reference: str) -> str:
     return _SPAN.sub(lambda m: m.group(1), reference)
 
 
-def correct_mask(spun: str, reference: str) -> list[bool | None]:
-    """Per input character: whether it already matched the reference (None: inside ⟦…⟧)."""
+def _aligned(
+    spun: str, reference: str
+) -> tuple[str, list[tuple[str, int, int, int, int]], set[int]]:
+    """The reference without ``⟦⟧`` marks, the opcodes aligning ``spun`` with it, and the
+    reference positions inside ``⟦…⟧`` spans."""
     plain = _plain(reference)
     wild = set()
     pos = 0
@@ -83,13 +86,23 @@ def correct_mask(spun: str, reference: str) -> list[bool | None]:
         if part.startswith("⟦"):
             wild.update(range(pos, pos + n))
         pos += n
+    opcodes = difflib.SequenceMatcher(a=spun, b=plain, autojunk=False).get_opcodes()
+    return plain, opcodes, wild
+
+
+def _wildcard(tag: str, i1: int, i2: int, j1: int, wild: set[int]) -> bool:
+    """Whether an opcode replaces text inside ``⟦…⟧`` (any text matches there)."""
+    return tag == "replace" and all(j in wild for j in range(j1, j1 + (i2 - i1)))
+
+
+def correct_mask(spun: str, reference: str) -> list[bool | None]:
+    """Per input character: whether it already matched the reference (None: inside ⟦…⟧)."""
+    _, opcodes, wild = _aligned(spun, reference)
     mask: list[bool | None] = [False] * len(spun)
-    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(
-        a=spun, b=plain, autojunk=False
-    ).get_opcodes():
+    for tag, i1, i2, j1, _ in opcodes:
         if tag == "equal":
             mask[i1:i2] = [True] * (i2 - i1)
-        elif tag == "replace" and all(j in wild for j in range(j1, j1 + (i2 - i1))):
+        elif _wildcard(tag, i1, i2, j1, wild):
             mask[i1:i2] = [None] * (i2 - i1)
     return mask
 
@@ -110,8 +123,7 @@ def artifacts(spun: str, reference: str) -> tuple[int, int]:
     """
     from service.spun import resources as res
 
-    plain = _plain(reference)
-    mask = correct_mask(spun, reference)
+    plain, opcodes, wild = _aligned(spun, reference)
     bounds: list[tuple[int, int]] = []  # reference word spans
     at = 0
     for token in res.segment(plain):
@@ -127,10 +139,8 @@ def artifacts(spun: str, reference: str) -> tuple[int, int]:
         return not all(len(t) > 1 and t in words for t in res.segment(form))
 
     found: list[list] = []  # [spun start, spun end, unambiguous] of each artifact
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
-        a=spun, b=plain, autojunk=False
-    ).get_opcodes():
-        if tag == "equal" or any(m is None for m in mask[i1:i2]):
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal" or _wildcard(tag, i1, i2, j1, wild):
             continue
         if j1 < j2:  # the words of the reference the stretch overlaps
             spans = [[(a, b) for a, b in bounds if a < j2 and b > j1]]
