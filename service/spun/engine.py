@@ -88,7 +88,7 @@ from service.edits import Edit
 from service.spun import lm
 from service.spun import resources as res
 from service.spun.lexicon import Entry, entries
-from service.spun.neighbours import classical_register, han_count, neighbours
+from service.spun.neighbours import han_count, literary_register, neighbours
 from service.spun.swapper import Judged, Swapper
 
 KIND = "spun"
@@ -257,6 +257,7 @@ _SUSPECTS = "\x00suspects"  # … and of each line's unseen bigrams
 _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 _SITES = "\x00sites"  # … and of each line's lexicon sites
 _SWAPS = "\x00swaps"  # … and of each line's judged table-free swaps
+_REGISTER = "\x00register"  # … and of whether each line is classical or old-style prose
 
 
 def _real_word(form: str) -> bool:
@@ -625,7 +626,7 @@ class Engine:
             return 0.0
         if own < SWAP_LEAN and self.line_fluency(line) > SWAP_LEAN_LM:
             return 0.0  # leaning clean and as fluent as ordinary prose
-        if classical_register(line):
+        if self.literary(line, cache):
             return 0.0  # the modern words the judge would swap in are not a spinner's
         judged = self._judged(line, cache)
         swapper = self.swapper
@@ -643,6 +644,19 @@ class Engine:
         """The character LM's log10 probability of ``line`` per character."""
         return self.model.score(lm.tokens(line), False, False) / max(1, len(line))
 
+    @staticmethod
+    def literary(text: str, cache: dict | None = None) -> bool:
+        """Whether ``text`` is classical or old-style prose (:func:`literary_register`), memoized
+        per repair.  No spinner writes it, and its words are its own: its table forms, fragments
+        and fluent restorations are no evidence, nor are the judge's modern synonyms."""
+        if cache is None:
+            return literary_register(text, res.segment)
+        memo = cache.setdefault(_REGISTER, {})
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = literary_register(text, res.segment)
+        return found
+
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""
         memo = {} if cache is None else cache.setdefault(_SWAPS, {})
@@ -659,7 +673,7 @@ class Engine:
         ``SYN_CLEAN_RATE`` (clean) per character, clipped to [0, ``SYN_CAP``].
         """
         auto = self._upgrade_automaton()
-        if auto is None or classical_register(text):
+        if auto is None or self.literary(text, cache):
             return 0.0  # classical prose: its rarer words are its own
         n = len(text)
         per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
@@ -748,7 +762,8 @@ class Engine:
         if gen is None:
             return 0, han_count(text)
         if cache is None:
-            return gen.fragments(text)
+            found, han = gen.fragments(text)
+            return (0 if found and self.literary(text) else found), han
         found = han = 0
         for line in text.split("\n"):
             positions, line_han = self._fragments(line, cache)
@@ -764,6 +779,8 @@ class Engine:
             gen = self.neighbours
             han = han_count(line)
             positions = gen.fragment_positions(line) if gen is not None and han else []
+            if positions and self.literary(line, cache):
+                positions = []
             found = memo[line] = (positions, han)
         return found
 
@@ -851,15 +868,22 @@ class Engine:
                     if site
                 )
             found = memo[text] = self._lexical_readings(
-                text, [(end, value) for end, (_, _, _, value) in matches if value is not None]
+                text,
+                [(end, value) for end, (_, _, _, value) in matches if value is not None],
+                self.literary(text, cache),
             )
         return found
 
     def _lexical_readings(
-        self, text: str, matches: list[tuple[int, tuple[int, float, bool, str]]] | None = None
+        self,
+        text: str,
+        matches: list[tuple[int, tuple[int, float, bool, str]]] | None = None,
+        literary: bool | None = None,
     ) -> tuple[float, float, dict[str, int], dict[str, int]]:
         """The two readings' log-odds, the surviving originals' counts and the forms' counts
-        (``matches``: the evidence automaton's matches in ``text``, when already found)."""
+        (``matches``: the evidence automaton's matches in ``text``, when already found;
+        ``literary``: whether ``text`` is classical or old-style prose, if known), where the
+        forms of classical or old-style prose (:meth:`literary`) are no evidence of a spinner."""
         spun_spans: list[tuple[int, int]] = []
         orig_spans: list[tuple[int, int, str]] = []
         spun_seen: dict[str, int] = {}
@@ -869,6 +893,13 @@ class Engine:
         word_forms = self.word_forms
         if matches is None:
             matches = self.evidence_auto.iter(text)
+        if literary is None:
+            literary = self.literary(text)
+        if literary:
+            matches = [
+                (end, (value[0], 0.0, *value[2:]) if value[1] > 0.0 else value)
+                for end, value in matches
+            ]
         spans: list[tuple[int, int]] | None = None
         for end, (length, w, is_orig, key) in matches:
             if w >= CROSS_W and length > 1:
@@ -914,7 +945,10 @@ class Engine:
         return own, other, counts, spun_seen
 
     def fluency(self, text: str, cache: dict[str, float] | None = None) -> float:
-        """Log-odds from the LM: restorations much more fluent than the text as written."""
+        """Log-odds from the LM: restorations much more fluent than the text as written (none in
+        classical or old-style prose, where the modern word is no restoration)."""
+        if self.literary(text, cache):
+            return 0.0
         # Only forms whose threshold is at most FLUENCY_MAX_T are scored (common clean words:
         # their evidence is not worth the LM calls): with ``cache``, picked from the text's
         # memoized lexicon sites (which the decoder reuses), else found with their own automaton.
@@ -962,7 +996,7 @@ class Engine:
     def _generic_fluency(self, text: str, norm: str, cache: dict[str, float]) -> float:
         """Log-odds from unseen character pairs that one partner swap turns into a fluent word."""
         gen = self.neighbours
-        if gen is None or classical_register(text):
+        if gen is None or self.literary(text, cache):
             return 0.0  # classical prose: pairs unseen in modern text are its own words
         score = self.window_score
         total = 0.0

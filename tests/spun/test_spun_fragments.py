@@ -9,9 +9,10 @@ import pytest
 
 from service import spun
 from service.edits import apply_edits
+from service.spun import resources
 from service.spun.engine import FRAGMENT_RATE, SHORT_FRAGMENT_Z, binomial_tail_z, engine
 from service.spun.evaluate import distance
-from service.spun.neighbours import Neighbours, classical_register
+from service.spun.neighbours import Neighbours, classical_register, literary_register
 from service.spun.spinner import read_table, spin_with_table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "spun"
@@ -161,6 +162,49 @@ def test_classical_register_needs_classical_and_few_modern_function_characters()
     )
     assert not classical_register(spun_post)
     assert not classical_register("夫读书之道，贵在有恒。")  # too short to tell a register
+
+
+# Old-style prose with fewer classical function characters than classical_register needs (4%),
+# whose words a spinner table lists as spun forms of modern ones (此中, 本年, 每岁, 不异).
+OLD_STYLE_LETTER = (
+    "兄长大人如晤：前奉手书，备悉一切。弟客居江城，诸事尚顺，惟天寒路远，久未归省，此中愧疚，"
+    "非笔墨所能尽。家中田亩，本年收成尚可，赋税已于上月缴清，勿以为念。母亲年高，每岁入冬旧疾辄作，"
+    "起居饮食，尤望兄多加照拂。余容后叙，即请冬安。弟字，腊月十二日灯下。"
+)
+OLD_STYLE_GAZETTEER = (
+    "《沙河县志》载：县北三十里有龙泉寺，寺前古柏两株，相传为唐时所植，高可十丈，荫覆数亩。"
+    "寺后有泉，四时不涸，乡人引以溉田。每岁四月，四乡士女来此进香，市集数日方散。寺僧颇能医，"
+    "远近求治者不绝。清末寺毁于火，民国初邑人集资重修，规制不异往昔。"
+)
+MODERN_SPUN = (
+    "本年度市政府开展了一系列惠民工程，此中最受关注的是老旧小区改造，改造完成后住户的居住条件"
+    "获得较年夜改善，很多住户表示对效劳质量非常满足。"
+)
+
+
+@pytest.mark.parametrize("text", [OLD_STYLE_LETTER, OLD_STYLE_GAZETTEER])
+def test_old_style_prose_is_untouched(text):
+    """Each was changed (本年 → 今年, 每岁 → 每年, 不异 → 相同) while only classical prose was
+    recognised: its table forms counted as a spinner's."""
+    assert not classical_register(text)
+    assert literary_register(text, resources.segment)
+    assert spun.fix(text).edits == []
+
+
+def test_old_style_register_needs_one_character_words_and_no_modern_particles():
+    segment = resources.segment
+    assert not literary_register(MODERN_SPUN, segment)  # 的, 了: modern prose
+    # Without modern particles but made of two-character words: a spinner's rewrite of modern
+    # prose, or modern documentary prose (OLD_STYLE_REPORT's share of one-character words is
+    # 0.28), is not old-style.
+    assert not literary_register(OLD_STYLE_REPORT, segment)
+    assert not literary_register(OLD_STYLE_LETTER[:30], segment)  # too short to tell
+    # The same table forms in modern prose are still evidence, and restored.
+    eng = engine()
+    assert eng.lexical_evidence(MODERN_SPUN)[0] > 0.0
+    assert eng.lexical_evidence(OLD_STYLE_LETTER)[0] <= 0.0
+    restored = apply_edits(MODERN_SPUN, spun.fix(MODERN_SPUN).edits)
+    assert "今年" in restored and "其中" in restored
 
 
 def test_a_classical_essay_is_untouched():
