@@ -59,7 +59,10 @@
    or far more non-word fragments than clean text has, with a spun form or a fluent site beside
    them; or ``SHORT_FLUENT_SITES`` separate sites that the LM would much rather read restored.
    Otherwise its probability is scaled below ``PI_DECODE``.
-6. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
+6. Classical and old-style prose (:meth:`Engine.literary`; 方志, 书信, 呈文, 文言) is no spinner's
+   output, and the words it writes (每岁, 此中, 不异, 本年) are its own: in such a line the lexicon's
+   forms, fragments, fluency, synonyms and the judge give no evidence.
+7. Table-free swaps (:mod:`service.spun.swapper`): a long line that the lexicon explains poorly
    (its restorations cover under ``SWAP_COVERED`` of it) and that is judged spun with p ≥
    ``SWAP_PI`` also gets the learned judge's swaps (thesaurus, vector and partner candidates
    towards more frequent words, and contractions of round-trip expansions such as 撤退离开 →
@@ -674,7 +677,7 @@ class Engine:
         """
         auto = self._upgrade_automaton()
         if auto is None or self.literary(text, cache):
-            return 0.0  # classical prose: its rarer words are its own
+            return 0.0  # classical or old-style prose: its rarer words are its own
         n = len(text)
         per_site = math.log(SYN_SPUN_RATE / SYN_CLEAN_RATE)
         base = n * (SYN_SPUN_RATE - SYN_CLEAN_RATE)
@@ -882,8 +885,9 @@ class Engine:
     ) -> tuple[float, float, dict[str, int], dict[str, int]]:
         """The two readings' log-odds, the surviving originals' counts and the forms' counts
         (``matches``: the evidence automaton's matches in ``text``, when already found;
-        ``literary``: whether ``text`` is classical or old-style prose, if known), where the
-        forms of classical or old-style prose (:meth:`literary`) are no evidence of a spinner."""
+        ``literary``: whether ``text`` is classical or old-style prose, if known).  In classical
+        or old-style prose (:meth:`literary`) no form is evidence either way, and the originals
+        inside forms count as surviving: its words are its own."""
         spun_spans: list[tuple[int, int]] = []
         orig_spans: list[tuple[int, int, str]] = []
         spun_seen: dict[str, int] = {}
@@ -897,7 +901,7 @@ class Engine:
             literary = self.literary(text)
         if literary:
             matches = [
-                (end, (value[0], 0.0, *value[2:]) if value[1] > 0.0 else value)
+                (end, (value[0], 0.0, *value[2:]) if value[1] else value)
                 for end, value in matches
             ]
         spans: list[tuple[int, int]] | None = None
@@ -997,7 +1001,7 @@ class Engine:
         """Log-odds from unseen character pairs that one partner swap turns into a fluent word."""
         gen = self.neighbours
         if gen is None or self.literary(text, cache):
-            return 0.0  # classical prose: pairs unseen in modern text are its own words
+            return 0.0  # classical or old-style prose: pairs unseen in modern text are its own
         score = self.window_score
         total = 0.0
         seen: dict[str, int] = {}

@@ -45,7 +45,7 @@ CLASSICAL_SHARE = 0.07
 MODERN_SHARE = 0.01
 CLASSICAL_MIN_HAN = 40
 # Old-style prose (方志, 书信, 呈文 in 半文半白) has fewer classical function characters than that
-# but still OLD_STYLE_SHARE and no modern ones, and is made of one-character words: at least
+# but still OLD_STYLE_SHARE, at most MODERN_SHARE modern ones, and is made of one-character words: at least
 # OLD_STYLE_SINGLES of its Han characters stand alone in the dictionary split.  A spinner's rewrite
 # of modern prose pads characters into longer words: the development spun lines without modern
 # function characters have 0.07-0.43 (median 0.19; 1 of 74 above the bar), the long clean
@@ -87,10 +87,10 @@ def classical_register(text: str) -> bool:
 
 
 def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
-    """Whether ``text`` is classical prose (:func:`classical_register`) or old-style prose: no
-    modern function characters, at least ``OLD_STYLE_SHARE`` classical ones, and at least
-    ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the split ``segment``
-    gives.  Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年 and 不敷 are what such
+    """Whether ``text`` is classical prose (:func:`classical_register`) or old-style prose: at
+    most ``MODERN_SHARE`` modern function characters, at least ``OLD_STYLE_SHARE`` classical
+    ones, and at least ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the
+    split ``segment`` gives.  Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年 and 不敷 are what such
     prose writes, and a modern reader's substitute is no restoration."""
     share = _classical_share(text)
     if share >= CLASSICAL_SHARE - 1e-9:
