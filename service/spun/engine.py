@@ -157,6 +157,9 @@ GENERIC_FREE = 3.0
 GENERIC_BAND = -8.0  # … counted only for text whose other evidence leaves log-odds in [this, 0):
 GENERIC_OPEN = -3.0  # … above this always, below it only with more fragments than clean text
 GENERIC_FRAGMENT_Z = 0.0
+# An unseen pair inside a dictionary word of at least SUSPECT_WORD_MIN characters of the line's
+# most probable split (液管 in 输液管) is that word's, not a swap's: no suspect.
+SUSPECT_WORD_MIN = 3
 # Fluency evidence: at every candidate site, how much the LM prefers the best restoration to the
 # text as written (log10 of the window score).  Each site adds FLUENCY_SCALE·(gain − FLUENCY_T),
 # clipped to [FLUENCY_LOW, FLUENCY_HIGH] (natural-log units); the sum is capped at FLUENCY_CAP.
@@ -788,16 +791,25 @@ class Engine:
         return found
 
     def _suspects(self, norm: str, cache: dict | None) -> list[int]:
-        """Starts of the Han bigrams of ``norm`` the LM has never seen, memoized per repair."""
+        """Starts of the Han bigrams of ``norm`` the LM has never seen and that no dictionary
+        word of ``SUSPECT_WORD_MIN`` characters or more of its split contains, memoized per
+        repair."""
         gen = self.neighbours
         if gen is None:
             return []
-        if cache is None:
-            return gen.suspects(norm, 0, len(norm), self.model)
-        memo = cache.setdefault(_SUSPECTS, {})
+        memo = {} if cache is None else cache.setdefault(_SUSPECTS, {})
         found = memo.get(norm)
         if found is None:
-            found = memo[norm] = gen.suspects(norm, 0, len(norm), self.model)
+            found = gen.suspects(norm, 0, len(norm), self.model)
+            if found:
+                inside: set[int] = set()  # pair starts inside a long word of the split
+                at = 0
+                for token in res.segment(norm):
+                    if len(token) >= SUSPECT_WORD_MIN and han_count(token) == len(token):
+                        inside.update(range(at, at + len(token) - 1))
+                    at += len(token)
+                found = [j for j in found if j not in inside]
+            memo[norm] = found
         return found
 
     def lexical_evidence(

@@ -280,7 +280,7 @@ MARKED = {
     "round4": 0.64,  # 65 of 98 (63 before the lean-line band)
     "round5": 0.62,  # 49 of 75 (52 with the judge trained on rounds 1-8)
     "round6": 0.75,  # 87 of 114 (88 with the judge trained on rounds 1-8; 83 before the lean-line band)
-    "round7": 0.7,  # 73 of 101 (77 with the judge trained on rounds 1-8; 74 before the lean-line band)
+    "round7": 0.7,  # 72 of 101 (73 before unseen pairs inside long words stopped being suspects; 77 with the judge trained on rounds 1-8; 74 before the lean-line band)
     "round8": 0.67,  # 67 of 96 (64 with the judge trained on rounds 1-8; 62 before the lean-line band)
     "round9": 0.77,  # 87 of 112 (89 with the judge trained on rounds 1-8; 78 before the lean-line band)
     "round10": 0.64,  # 60 of 90 (56 before the lean-line band)
@@ -346,8 +346,6 @@ def test_family_posts_rank_above_clean_posts(key, floor):
 
 # Rounds whose clean text the engine still changes, and why.
 CLEAN_FAILURES = {
-    "round16": "a literary long clean paragraph is changed (a lexicon form, 液管); the gazetteer "
-    "entry changed before is recognised as old-style prose",
     "round17": "one of its 40 hard long clean paragraphs is changed (a modern essay on a classical "
     "poem; two before old-style prose was recognised)",
     "round18": "one of its 40 hard long clean paragraphs is changed (a modern essay quoting a sutra; "

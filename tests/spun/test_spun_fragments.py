@@ -207,6 +207,20 @@ def test_old_style_register_needs_one_character_words_and_no_modern_particles():
     assert "今年" in restored and "其中" in restored
 
 
+def test_an_unseen_pair_inside_a_long_dictionary_word_is_no_suspect():
+    """液管 is a pair the LM has never seen, but 输液管 is a word: a repair to 血管 changed a clean
+    paragraph of round 16; 删加 (增加 swapped) stays a suspect."""
+    from service.spun import lm
+
+    text = "帮助农民删加收入，护士来看输液管"
+    norm = lm.normalize_char(text)
+    eng = engine()
+    assert text.index("液管") in eng.neighbours.suspects(norm, 0, len(norm), eng.model)
+    found = eng._suspects(norm, {})
+    assert text.index("液管") not in found
+    assert text.index("删加") in found
+
+
 def test_a_classical_essay_is_untouched():
     """Dense with one-character words (fragment z 9), it was changed while fragment evidence could
     reach 8 log-odds (昼则 → 一则)."""
