@@ -264,6 +264,7 @@ _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 _SITES = "\x00sites"  # … and of each line's lexicon sites
 _SWAPS = "\x00swaps"  # … and of each line's judged table-free swaps
 _REGISTER = "\x00register"  # … and of whether each line is classical or old-style prose
+_LONG_WORDS = "\x00long words"  # … and of the pair starts inside each line's long split words
 
 
 def _real_word(form: str) -> bool:
@@ -371,6 +372,19 @@ def _crossed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> b
             continue  # a real word inside a longer one (显现 in 显现出): still the writer's choice
         if res.word_freq(token) >= CROSS_FREQ:
             return True
+    return False
+
+
+def _in_a_long_word(line: str, j: int) -> bool:
+    """Whether a dictionary word of ``SUSPECT_WORD_MIN`` to ``res.SEGMENT_MAX`` characters of
+    ``line`` contains the pair at ``j`` (if none does, no split puts it inside one)."""
+    words, heads = res.words(), res.long_word_heads()
+    n = len(line)
+    for a in range(max(0, j + 2 - res.SEGMENT_MAX), j + 1):
+        if line[a : a + 2] in heads:
+            for size in range(max(SUSPECT_WORD_MIN, j + 2 - a), min(res.SEGMENT_MAX, n - a) + 1):
+                if line[a : a + size] in words:
+                    return True
     return False
 
 
@@ -791,26 +805,54 @@ class Engine:
         return found
 
     def _suspects(self, norm: str, cache: dict | None) -> list[int]:
-        """Starts of the Han bigrams of ``norm`` the LM has never seen and that no dictionary
-        word of ``SUSPECT_WORD_MIN`` characters or more of its split contains, memoized per
-        repair."""
+        """Starts of the Han bigrams of ``norm`` the LM has never seen, that a partner swap
+        repairs (:meth:`Neighbours.candidates`) and that no dictionary word of
+        ``SUSPECT_WORD_MIN`` characters or more of its split contains, memoized per repair."""
         gen = self.neighbours
         if gen is None:
             return []
-        memo = {} if cache is None else cache.setdefault(_SUSPECTS, {})
+        cache = {} if cache is None else cache
+        memo = cache.setdefault(_SUSPECTS, {})
         found = memo.get(norm)
         if found is None:
-            found = gen.suspects(norm, 0, len(norm), self.model)
+            # (only pairs with partner repairs matter: the callers skip the others)
+            found = [
+                j
+                for j in gen.suspects(norm, 0, len(norm), self.model)
+                if gen.candidates(norm[j : j + 2])
+            ]
             if found:
-                inside: set[int] = set()  # pair starts inside a long word of the split
+                # No word spans a line break, so each line's split is its own: only the lines
+                # with a suspect that some long dictionary word could contain are split, each
+                # once per repair.
+                inside = cache.setdefault(_LONG_WORDS, {})
+                kept = []
                 at = 0
-                for token in res.segment(norm):
-                    if len(token) >= SUSPECT_WORD_MIN and han_count(token) == len(token):
-                        inside.update(range(at, at + len(token) - 1))
-                    at += len(token)
-                found = [j for j in found if j not in inside]
+                for line in norm.split("\n"):
+                    end = at + len(line)
+                    here = [j - at for j in found if at <= j < end]
+                    if any(_in_a_long_word(line, j) for j in here):
+                        starts = inside.get(line)
+                        if starts is None:
+                            starts = inside[line] = self._long_word_pairs(line)
+                        here = [j for j in here if j not in starts]
+                    kept += [at + j for j in here]
+                    at = end + 1
+                found = kept
             memo[norm] = found
         return found
+
+    @staticmethod
+    def _long_word_pairs(line: str) -> frozenset[int]:
+        """Starts of the character pairs of ``line`` inside a word of ``SUSPECT_WORD_MIN`` Han
+        characters or more of its most probable split."""
+        inside: set[int] = set()
+        at = 0
+        for token in res.segment(line):
+            if len(token) >= SUSPECT_WORD_MIN and han_count(token) == len(token):
+                inside.update(range(at, at + len(token) - 1))
+            at += len(token)
+        return frozenset(inside)
 
     def lexical_evidence(
         self, text: str, cache: dict | None = None

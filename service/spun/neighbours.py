@@ -45,8 +45,8 @@ CLASSICAL_SHARE = 0.07
 MODERN_SHARE = 0.01
 CLASSICAL_MIN_HAN = 40
 # Old-style prose (方志, 书信, 呈文 in 半文半白) has fewer classical function characters than that
-# but still OLD_STYLE_SHARE, at most MODERN_SHARE modern ones, and is made of one-character words: at least
-# OLD_STYLE_SINGLES of its Han characters stand alone in the dictionary split.  A spinner's rewrite
+# but still OLD_STYLE_SHARE, at most MODERN_SHARE modern ones, and is made of one-character
+# words: at least OLD_STYLE_SINGLES of its Han characters stand alone in the dictionary split.  A spinner's rewrite
 # of modern prose pads characters into longer words: the development spun lines without modern
 # function characters have 0.07-0.43 (median 0.19; 1 of 74 above the bar), the long clean
 # paragraphs of that kind 0.14-0.70 (median 0.49).
@@ -90,8 +90,8 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
     """Whether ``text`` is classical prose (:func:`classical_register`) or old-style prose: at
     most ``MODERN_SHARE`` modern function characters, at least ``OLD_STYLE_SHARE`` classical
     ones, and at least ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the
-    split ``segment`` gives.  Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年 and 不敷 are what such
-    prose writes, and a modern reader's substitute is no restoration."""
+    split ``segment`` gives.  Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年 and
+    不敷 are what such prose writes, and a modern reader's substitute is no restoration."""
     share = _classical_share(text)
     if share >= CLASSICAL_SHARE - 1e-9:
         return True

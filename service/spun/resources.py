@@ -339,6 +339,11 @@ def _heads() -> dict[str, None]:
     return dict.fromkeys(word[:2] for word in _wordfreq() if len(word) > 2)
 
 
+def long_word_heads() -> Container[str]:
+    """The first two characters of every word of three or more characters (``in`` only)."""
+    return _heads()
+
+
 def _split(text: str) -> tuple[str, ...]:
     n = len(text)
     get = _wordfreq().get
