@@ -163,3 +163,19 @@ def test_arbitrary_text_posts_produce_reconstructible_events(text: str) -> None:
     edits = [Edit(**e) for e in event["edits"]]
     validate_edits(event["original_text"], edits)
     assert apply_edits(event["original_text"], edits) == event["text"]
+
+
+def test_settling_the_heap_freezes_it_and_raises_the_collector_thresholds() -> None:
+    import gc
+
+    from service import pipeline
+
+    before = gc.get_threshold()
+    try:
+        pipeline.settle_heap()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == pipeline.GC_THRESHOLDS
+        assert pipeline.GC_THRESHOLDS[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
