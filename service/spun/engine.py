@@ -264,7 +264,7 @@ _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 _SITES = "\x00sites"  # … and of each line's lexicon sites
 _SWAPS = "\x00swaps"  # … and of each line's judged table-free swaps
 _REGISTER = "\x00register"  # … and of whether each line is classical or old-style prose
-_LONG_WORDS = "\x00long words"  # … and of the pair starts inside each line's long split words
+_LONG_WORDS = "\x00long words"  # … and of the pair starts inside each Han run's long split words
 
 
 def _real_word(form: str) -> bool:
@@ -386,6 +386,36 @@ def _in_a_long_word(line: str, j: int) -> bool:
                 if line[a : a + size] in words:
                     return True
     return False
+
+
+def _in_a_long_split_word(text: str, j: int, memo: dict[str, frozenset[int]]) -> bool:
+    """Whether the Han pair at ``j`` lies inside a word of ``SUSPECT_WORD_MIN`` characters or
+    more of the most probable split of ``text``.
+
+    Every dictionary word of two or more characters is all Han, so no word of a split crosses
+    another character (punctuation, a digit, a line break): the split of ``text`` is the splits
+    of its runs of Han characters end to end, and only the run holding the pair is split (once,
+    ``memo``: run → starts of its pairs inside long words)."""
+    lo, hi = j, j + 2
+    while lo and _is_han(text[lo - 1]):
+        lo -= 1
+    while hi < len(text) and _is_han(text[hi]):
+        hi += 1
+    run = text[lo:hi]
+    starts = memo.get(run)
+    if starts is None:
+        inside: set[int] = set()
+        at = 0
+        for token in res.split(run):
+            if len(token) >= SUSPECT_WORD_MIN:
+                inside.update(range(at, at + len(token) - 1))
+            at += len(token)
+        starts = memo[run] = frozenset(inside)
+    return j - lo in starts
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _lines_of(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -822,37 +852,15 @@ class Engine:
                 if gen.candidates(norm[j : j + 2])
             ]
             if found:
-                # No word spans a line break, so each line's split is its own: only the lines
-                # with a suspect that some long dictionary word could contain are split, each
-                # once per repair.
+                # Only the suspects that some long dictionary word could contain need the split,
+                # and only the split of their run of Han characters (see _in_a_long_split_word).
                 inside = cache.setdefault(_LONG_WORDS, {})
-                kept = []
-                at = 0
-                for line in norm.split("\n"):
-                    end = at + len(line)
-                    here = [j - at for j in found if at <= j < end]
-                    if any(_in_a_long_word(line, j) for j in here):
-                        starts = inside.get(line)
-                        if starts is None:
-                            starts = inside[line] = self._long_word_pairs(line)
-                        here = [j for j in here if j not in starts]
-                    kept += [at + j for j in here]
-                    at = end + 1
-                found = kept
+                found = [
+                    j for j in found
+                    if not (_in_a_long_word(norm, j) and _in_a_long_split_word(norm, j, inside))
+                ]
             memo[norm] = found
         return found
-
-    @staticmethod
-    def _long_word_pairs(line: str) -> frozenset[int]:
-        """Starts of the character pairs of ``line`` inside a word of ``SUSPECT_WORD_MIN`` Han
-        characters or more of its most probable split."""
-        inside: set[int] = set()
-        at = 0
-        for token in res.segment(line):
-            if len(token) >= SUSPECT_WORD_MIN and han_count(token) == len(token):
-                inside.update(range(at, at + len(token) - 1))
-            at += len(token)
-        return frozenset(inside)
 
     def lexical_evidence(
         self, text: str, cache: dict | None = None

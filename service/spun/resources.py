@@ -328,6 +328,11 @@ def segment(text: str) -> list[str]:
     return list(_segment(text) if len(text) <= SEGMENT_CACHED else _split(text))
 
 
+def split(text: str) -> tuple[str, ...]:
+    """:func:`segment` without the memo (text of a post that will not come again)."""
+    return _split(text)
+
+
 # jieba log10 frequency by a frequency code (``code // 1000``; None: not in jieba's dictionary)
 _JIEBA = tuple(-step / 10 if step < _STEPS else None for step in range(_STEPS + 1))
 

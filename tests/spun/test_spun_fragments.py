@@ -221,6 +221,16 @@ def test_an_unseen_pair_inside_a_long_dictionary_word_is_no_suspect():
     assert text.index("删加") in found
 
 
+def test_the_in_word_check_splits_only_the_han_run_holding_the_pair():
+    from service.spun.engine import _in_a_long_split_word
+
+    text = "护士来看输液管，帮助农民删加收入。"
+    memo: dict[str, frozenset[int]] = {}
+    assert _in_a_long_split_word(text, text.index("液管"), memo)
+    assert not _in_a_long_split_word(text, text.index("删加"), memo)
+    assert sorted(memo) == ["帮助农民删加收入", "护士来看输液管"]
+
+
 def test_a_classical_essay_is_untouched():
     """Dense with one-character words (fragment z 9), it was changed while fragment evidence could
     reach 8 log-odds (昼则 → 一则)."""

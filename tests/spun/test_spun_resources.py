@@ -183,6 +183,26 @@ def test_segmentation_rebuilds_any_text(text):
     assert "".join(R.segment(text)) == text
 
 
+def test_no_dictionary_word_of_two_or_more_characters_holds_anything_but_han():
+    """What lets a split of a long line be done run by run of Han characters."""
+    han = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+    assert all(han.fullmatch(word) for word in R._wordfreq() if len(word) > 1)
+
+
+_SENTENCES = (
+    "该公司在郊区新建的生产基地已经正式投入使用",
+    "中华人民共和国国务院办公厅发布关于进一步加强安全生产工作的通知",
+    "学做年夜饭的年轻人越来越多，市场监督管理局提醒消费者注意食品安全",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="".join(sorted(set("".join(_SENTENCES)))) + "，。、：0a \n", max_size=80))
+def test_a_split_is_the_splits_of_its_han_runs_end_to_end(text):
+    runs = re.findall("[\u4e00-\u9fff]+|[^\u4e00-\u9fff]", text)
+    assert list(R.split(text)) == [token for run in runs for token in R.split(run)]
+
+
 def test_window_scores_are_the_models_and_the_memo_stays_bounded():
     from service.spun import lm
 
