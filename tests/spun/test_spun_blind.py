@@ -244,6 +244,16 @@ FLOORS = {
         "spun:dispatch_r21+howto_r21": 0.325,  # 0.342 (first: the same)
         "spun:dispatch_r21+jobdesk_r21": 0.0,  # 0.000 (first: the same)
     },
+    # Round 22: first measured 0.158 of errors removed, AUROC 0.831, no short clean post changed,
+    # one of 40 long clean paragraphs, 37 of 57 marked posts detected (the engine of b6bd0d8,
+    # whose outputs on rounds 1-21 are those of the round's start).
+    "round22": {
+        "spun:rehash_r22": 0.15,  # 0.165 (first)
+        "spun:guidebook_r22": 0.175,  # 0.190 (first)
+        "spun:angling_r22": 0.0,  # 0.000 (first)
+        "spun:rehash_r22+guidebook_r22": 0.255,  # 0.273 (first)
+        "spun:rehash_r22+angling_r22": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -269,6 +279,7 @@ AUROC = {
     "round19": 0.82,  # 0.845 (0.840 with the judge trained on rounds 1-8; 0.793 before the lean-line band; first)
     "round20": 0.77,  # 0.797 (first; 0.698 at the round's start)
     "round21": 0.73,  # 0.765 (0.756 first)
+    "round22": 0.8,  # 0.831 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -295,6 +306,7 @@ MARKED = {
     "round19": 0.73,  # 31 of 42 (33 with the judge trained on rounds 1-8; 30 before the lean-line band; first)
     "round20": 0.67,  # 45 of 64 (first)
     "round21": 0.8,  # 42 of 51 (first: the same)
+    "round22": 0.62,  # 37 of 57 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -357,6 +369,8 @@ CLEAN_FAILURES = {
     "two-character words and a modern factory report)",
     "round21": "three of its 40 hard long clean paragraphs are changed (texts not read; four at "
     "the first reading)",
+    "round22": "one of its 40 hard long clean paragraphs is changed (texts not read; the first "
+    "reading)",
 }
 
 
