@@ -393,9 +393,10 @@ def _in_a_long_split_word(text: str, j: int, memo: dict[str, frozenset[int]]) ->
     more of the most probable split of ``text``.
 
     Every dictionary word of two or more characters is all Han, so no word of a split crosses
-    another character (punctuation, a digit, a line break): the split of ``text`` is the splits
-    of its runs of Han characters end to end, and only the run holding the pair is split (once,
-    ``memo``: run → starts of its pairs inside long words)."""
+    another character (punctuation, a digit, a line break): the splits of the runs of Han
+    characters of ``text`` end to end are a most probable split of it (where two splits tie, a
+    floating-point sum may break the tie the other way), and only the run holding the pair is
+    split (once, ``memo``: run → starts of its pairs inside long words)."""
     lo, hi = j, j + 2
     while lo and _is_han(text[lo - 1]):
         lo -= 1

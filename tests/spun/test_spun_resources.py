@@ -199,8 +199,28 @@ _SENTENCES = (
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="".join(sorted(set("".join(_SENTENCES)))) + "，。、：0a \n", max_size=80))
 def test_a_split_is_the_splits_of_its_han_runs_end_to_end(text):
+    """As probable as the whole text's split (the quantized frequencies tie often, and a
+    floating-point sum breaks a tie either way), and the same tokens when nothing ties."""
     runs = re.findall("[\u4e00-\u9fff]+|[^\u4e00-\u9fff]", text)
-    assert list(R.split(text)) == [token for run in runs for token in R.split(run)]
+    by_runs = [token for run in runs for token in R.split(run)]
+    whole = list(R.split(text))
+    assert "".join(by_runs) == text
+    assert abs(_log_probability(by_runs) - _log_probability(whole)) < 1e-6
+
+
+def _log_probability(tokens: list[str]) -> float:
+    get = R._wordfreq().get
+    total = 0.0
+    for token in tokens:
+        code = get(token)
+        f = None if code is None else R._JIEBA[code // 1000]
+        assert f is not None or len(token) == 1
+        total += R.SEGMENT_UNKNOWN if f is None else f
+    return total
+
+
+def test_the_tie_a_run_split_may_break_otherwise():
+    assert _log_probability(["用者"]) == pytest.approx(_log_probability(["用", "者"]))
 
 
 def test_window_scores_are_the_models_and_the_memo_stays_bounded():
