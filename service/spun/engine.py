@@ -264,6 +264,7 @@ _SYNONYMS = "\x00synonyms"  # … and of each line's synonym evidence
 _SITES = "\x00sites"  # … and of each line's lexicon sites
 _SWAPS = "\x00swaps"  # … and of each line's judged table-free swaps
 _REGISTER = "\x00register"  # … and of whether each line is classical or old-style prose
+_FLUENCY = "\x00fluency"  # … and of each line's LM log10 probability per character
 _LONG_WORDS = "\x00long words"  # … and of the pair starts inside each Han run's long split words
 
 
@@ -675,7 +676,7 @@ class Engine:
             SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
         ):
             return 0.0
-        if own < SWAP_LEAN and self.line_fluency(line) > SWAP_LEAN_LM:
+        if own < SWAP_LEAN and self._line_fluency(line, cache) > SWAP_LEAN_LM:
             return 0.0  # leaning clean and as fluent as ordinary prose
         if self.literary(line, cache):
             return 0.0  # the modern words the judge would swap in are not a spinner's
@@ -694,6 +695,14 @@ class Engine:
     def line_fluency(self, line: str) -> float:
         """The character LM's log10 probability of ``line`` per character."""
         return self.model.score(lm.tokens(line), False, False) / max(1, len(line))
+
+    def _line_fluency(self, line: str, cache: dict | None) -> float:
+        """:meth:`line_fluency`, memoized per repair."""
+        memo = {} if cache is None else cache.setdefault(_FLUENCY, {})
+        found = memo.get(line)
+        if found is None:
+            found = memo[line] = self.line_fluency(line)
+        return found
 
     @staticmethod
     def literary(text: str, cache: dict | None = None) -> bool:
