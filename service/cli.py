@@ -247,33 +247,49 @@ def cmd_produce(args: argparse.Namespace) -> int:
 _LOSS_MARKS = ("\ufffd", "锟斤拷")
 
 
+LEFT_UNREPAIRED = "left unrepaired"
+CHANGED_CLEAN = "changed although labelled clean"
+
+
 def outcome_label(event: dict[str, Any]) -> tuple[str, str, str]:
     """What happened to a post, as (mark, words, colour): repaired, unrecoverable, or unchanged
-    (corruption detected but not repaired, or none detected)."""
+    (corruption detected but not repaired, or none detected).  A post whose ``meta.sample``
+    labels it (the demo's samples: ``clean``, ``spun``, ``mojibake`` …) is also held to its
+    label: a corrupted sample that comes out unchanged is *left unrepaired*, a clean one that
+    is changed says so."""
     corruption = event.get("corruption") or {}
     kinds = ",".join(corruption.get("kinds") or [])
     text = str(event.get("text", ""))
+    meta = event.get("meta")
+    label = meta.get("sample") if isinstance(meta, dict) else None
+    label = label if isinstance(label, str) and label else None
     if any(mark in text for mark in _LOSS_MARKS):
         return "✗", f"unrecoverable ({kinds or 'bytes lost'})", "red"
     if event.get("edits") or event.get("encoding") not in (None, "utf-8", "ascii"):
+        if label == "clean":
+            return "✗", f"{CHANGED_CLEAN} ({kinds})", "red"
         return "✓", f"repaired ({kinds})", "green"
+    found = f"{kinds} detected, not repaired" if kinds else "no corruption detected"
+    if label is not None and label != "clean":
+        return "✗", f"{LEFT_UNREPAIRED}: labelled {label}, {found}", "red"
     if kinds:
-        return "·", f"unchanged: {kinds} detected, not repaired", "yellow"
-    return "·", "unchanged: no corruption detected", "cyan"
+        return "·", f"unchanged: {found}", "yellow"
+    return "·", f"unchanged: {found}", "cyan"
 
 
-def render_event(value: bytes, console: Any) -> None:
-    """Pretty-print one clean event or dead-letter record."""
+def render_event(value: bytes, console: Any) -> str | None:
+    """Pretty-print one clean event or dead-letter record; the outcome's words
+    (:func:`outcome_label`) for a clean event, else None."""
     try:
         event = orjson.loads(value)
     except orjson.JSONDecodeError:
         console.print(f"[red]unparseable value[/red] {value[:200]!r}")
-        return
+        return None
     if event.get("schema", "").startswith("qingliu.dlq"):
         error = event.get("error", {})
         console.print(f"[bold red]✗ dead letter[/bold red] [red]{error.get('code')}[/red]: "
                       f"{error.get('message', '')[:160]}", highlight=False)
-        return
+        return None
     from rich.markup import escape
 
     corruption = event.get("corruption", {})
@@ -291,11 +307,22 @@ def render_event(value: bytes, console: Any) -> None:
               if isinstance(p, dict)]
     if labels or places:
         console.print(f"  [dim]tags:  [/dim] topics={labels} places={places}", highlight=False)
+    return words
+
+
+def _mismatch_summary(mismatched: list[str]) -> str:
+    """``"; 2 labelled samples left unrepaired"`` and the like, or nothing."""
+    unrepaired = sum(words.startswith(LEFT_UNREPAIRED) for words in mismatched)
+    changed = len(mismatched) - unrepaired
+    parts = [f"{n} {what[0]}{'s' if n != 1 else ''} {what[1]}" for n, what in (
+        (unrepaired, ("labelled sample", LEFT_UNREPAIRED)),
+        (changed, ("sample labelled clean", "changed"))) if n]
+    return "; " + ", ".join(parts) if parts else ""
 
 
 async def tail_topics(settings: config.Settings, topics: list[str], *, max_messages: int | None,
                       idle_timeout: float | None, from_beginning: bool, raw: bool,
-                      out: IO[str] | None = None) -> int:
+                      out: IO[str] | None = None, labelled: list[str] | None = None) -> int:
     """Print messages of ``topics`` until ``max_messages`` or ``idle_timeout`` (None: forever)."""
     from aiokafka import AIOKafkaConsumer
     from rich.console import Console
@@ -322,7 +349,11 @@ async def tail_topics(settings: config.Settings, topics: list[str], *, max_messa
                     if raw:
                         console.file.write(message.value.decode("utf-8", "replace") + "\n")
                     else:
-                        render_event(message.value, console)
+                        words = render_event(message.value, console)
+                        if labelled is not None and words and words.startswith(
+                            (LEFT_UNREPAIRED, CHANGED_CLEAN)
+                        ):
+                            labelled.append(words)
                     seen += 1
     finally:
         await consumer.stop()
@@ -417,9 +448,10 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float,
             count = await produce_lines(settings, iter(posts))
             print(f"demo    produced {count} sample posts to {settings.topic_raw}; outcomes:\n",
                   file=sys.stderr)
+            mismatched: list[str] = []  # samples whose outcome contradicts their label
             outcomes = asyncio.ensure_future(tail_topics(
                 settings, [settings.topic_clean, settings.topic_dlq], max_messages=count,
-                idle_timeout=idle_timeout, from_beginning=True, raw=False))
+                idle_timeout=idle_timeout, from_beginning=True, raw=False, labelled=mismatched))
             stopped = asyncio.ensure_future(stop.wait())
             await asyncio.wait({outcomes, stopped}, return_when=asyncio.FIRST_COMPLETED)
             stopped.cancel()
@@ -432,7 +464,7 @@ async def _dev(settings: config.Settings, demo: bool, idle_timeout: float,
             clean = int(app.metrics.registry.get_sample_value(
                 "qingliu_published_total", {"topic": settings.topic_clean, "kind": "clean"}) or 0)
             print(f"\ndemo    {seen}/{count} outcomes ({clean} clean events, "
-                  f"{seen - clean} dead letters)", file=sys.stderr)
+                  f"{seen - clean} dead letters){_mismatch_summary(mismatched)}", file=sys.stderr)
             status = 0 if seen == count else 1
             if once:
                 return status

@@ -8,7 +8,7 @@ import orjson
 import pytest
 from rich.console import Console
 
-from service.cli import outcome_label, render_event
+from service.cli import _mismatch_summary, outcome_label, render_event
 from service.pipeline import process_message
 
 
@@ -52,3 +52,39 @@ def test_detected_but_not_repaired_is_not_called_clean() -> None:
 def test_a_dead_letter_is_marked() -> None:
     outcome = process_message(b"{not json")
     assert _rendered(outcome.value).startswith("✗ dead letter not_json")
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "mark", "words"),
+    [
+        ("spun", "今天天气不错，我们去公园散步。", "✗",
+         "left unrepaired: labelled spun, no corruption detected"),
+        ("mojibake", "加\u200b微信ｖｘ８８８", "✓", "repaired"),
+        ("clean", "加\u200b微信ｖｘ８８８", "✗", "changed although labelled clean"),
+        ("clean", "今天天气不错，我们去公园散步。", "·", "unchanged: no corruption detected"),
+        ("obfuscated", "锟斤拷锟斤拷的价格", "✗", "unrecoverable"),
+    ],
+)
+def test_a_labelled_sample_is_held_to_its_label(label: str, text: str, mark: str,
+                                                words: str) -> None:
+    event = _event(text)
+    event["meta"] = {"sample": label}
+    first = _rendered(event).splitlines()[0]
+    assert first.startswith(f"{mark} p ") and words in first
+
+
+def test_a_sample_detected_but_not_repaired_is_left_unrepaired() -> None:
+    event = _event("今天天气不错")
+    event["corruption"] = {"detected": True, "score": 0.4, "kinds": ["spun"]}
+    event["meta"] = {"sample": "spun"}
+    assert outcome_label(event)[1] == "left unrepaired: labelled spun, spun detected, not repaired"
+
+
+def test_the_demo_summary_counts_the_samples_that_contradict_their_labels() -> None:
+    assert _mismatch_summary([]) == ""
+    assert _mismatch_summary(["left unrepaired: labelled spun, no corruption detected"] * 2) == (
+        "; 2 labelled samples left unrepaired"
+    )
+    assert _mismatch_summary(["changed although labelled clean (spun)"]) == (
+        "; 1 sample labelled clean changed"
+    )

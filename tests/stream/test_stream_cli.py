@@ -190,6 +190,13 @@ def test_dev_demo_streams_the_samples():
     assert "✓ clean" not in out  # an outcome says what happened: repaired, unchanged …
     assert "dead letter" in out and "not_json" in out
     assert f"{len(demo_posts())}/{len(demo_posts())} outcomes" in result.stderr.decode()
+    # A labelled sample that comes out unchanged is named as such, line by line and in the sum.
+    unrepaired = [line for line in outcomes if "left unrepaired: labelled" in line]
+    assert all(line.startswith("✗ ") for line in unrepaired)
+    if unrepaired:
+        assert f"{len(unrepaired)} labelled sample" in result.stderr.decode()
+    else:
+        assert "left unrepaired" not in result.stderr.decode()
 
 
 @pytest.mark.integration
