@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 
@@ -115,3 +116,35 @@ async def test_each_card_names_the_rules_version_it_was_repaired_under() -> None
     assert shown["without"][:2] == ("none", [])  # no badge without rules
     assert shown["with"][:2] == (protect.version, [f"rules {protect.version}"])
     assert "服务" in shown["without"][2] and "服务" not in shown["with"][2]
+
+
+async def test_a_labelled_sample_that_contradicts_its_label_is_marked() -> None:
+    posts = {
+        "spun-left": {"text": "今天天气不错，我们去公园散步。", "meta": {"sample": "spun"}},
+        "spun-fixed": {"text": "我们经由过程设置装备摆设进步效劳水平", "meta": {"sample": "spun"}},
+        "clean-kept": {"text": "今天天气不错，我们去公园散步。", "meta": {"sample": "clean"}},
+        "clean-edited": {"text": "加\u200b微信ｖｘ８８８", "meta": {"sample": "clean"}},
+        "unlabelled": {"text": "今天天气不错，我们去公园散步。"},
+    }
+    feed = Feed()
+    for pid, post in posts.items():
+        outcome = process_message(orjson.dumps({"id": pid, **post}))
+        feed.publish(outcome.kind, outcome.value_bytes())
+    runner = web.AppRunner(create_web_app(feed), shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with chromium.chromium_page(BINARY) as page:
+            await page.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/review")
+            await page.wait_for(f"document.querySelectorAll('article.card').length === {len(posts)}")
+            cards = await page.evaluate(
+                "Array.from(document.querySelectorAll('article.card')).map((c) => ["
+                "c.querySelector('.pid').textContent,"
+                " Array.from(c.querySelectorAll('.badge.mismatch')).map((b) => b.textContent)])")
+            assert page.errors == []
+    finally:
+        await runner.cleanup()
+    shown = dict(cards)
+    assert shown["spun-left"] == ["left unrepaired · labelled spun"]
+    assert shown["clean-edited"] == ["changed · labelled clean"]
+    assert shown["spun-fixed"] == shown["clean-kept"] == shown["unlabelled"] == []

@@ -174,6 +174,12 @@
     return match ? match[1] : "";
   }
 
+  // The label of a sample post (meta.sample: clean, spun, mojibake …), or "".
+  function sampleLabel(event) {
+    const meta = event.meta && typeof event.meta === "object" ? event.meta : {};
+    return typeof meta.sample === "string" ? meta.sample : "";
+  }
+
   // The operator rules version the event was repaired under (processor.rules), or "".
   function rulesOf(event) {
     const processor = event.processor && typeof event.processor === "object" ? event.processor : {};
@@ -205,6 +211,17 @@
     for (const place of asArray(tags.places)) {
       head.appendChild(badge("place", "◎ " + placeLabel(place),
         place && typeof place === "object" ? [place.province, place.city, place.county, place.adcode].filter(Boolean).join(" · ") : ""));
+    }
+    // A sample labelled by meta.sample (the demo's) is held to its label, as `qingliu tail` does.
+    const label = sampleLabel(event);
+    const decoded = typeof event.encoding === "string" && !/^(utf-8|ascii)$/i.test(event.encoding);
+    const touched = edits.length > 0 || decoded;
+    if (label && label !== "clean" && !touched) {
+      head.appendChild(badge("mismatch", "left unrepaired · labelled " + label,
+        "this sample is labelled " + label + " (meta.sample) but came out unchanged"));
+    } else if (label === "clean" && touched) {
+      head.appendChild(badge("mismatch", "changed · labelled clean",
+        "this sample is labelled clean (meta.sample) but was edited"));
     }
     const rules = rulesOf(event);
     if (rules && rules !== "none") {
