@@ -97,21 +97,13 @@ async def test_each_card_names_the_rules_version_it_was_repaired_under() -> None
     for pid, rules in (("without", None), ("with", protect)):
         outcome = process_message((raw % pid).encode(), rules=rules or RuleSet.of([]))
         feed.publish(outcome.kind, outcome.value_bytes())
-    runner = web.AppRunner(create_web_app(feed), shutdown_timeout=2.0)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        async with chromium.chromium_page(BINARY) as page:
-            await page.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/review")
-            await page.wait_for("document.querySelectorAll('article.card').length === 2")
-            cards = await page.evaluate(
-                "Array.from(document.querySelectorAll('article.card')).map((c) => ["
-                "c.querySelector('.pid').textContent, c.dataset.rules,"
-                " Array.from(c.querySelectorAll('.badge.rules')).map((b) => b.textContent),"
-                " Array.from(c.querySelectorAll('pre.repaired mark')).map((m) => m.textContent)])")
-            assert page.errors == []
-    finally:
-        await runner.cleanup()
+    cards = await _cards(
+        feed,
+        "Array.from(document.querySelectorAll('article.card')).map((c) => ["
+        "c.querySelector('.pid').textContent, c.dataset.rules,"
+        " Array.from(c.querySelectorAll('.badge.rules')).map((b) => b.textContent),"
+        " Array.from(c.querySelectorAll('pre.repaired mark')).map((m) => m.textContent)])",
+    )
     shown = {pid: (rules, badges, marks) for pid, rules, badges, marks in cards}
     assert shown["without"][:2] == ("none", [])  # no badge without rules
     assert shown["with"][:2] == (protect.version, [f"rules {protect.version}"])
@@ -130,21 +122,32 @@ async def test_a_labelled_sample_that_contradicts_its_label_is_marked() -> None:
     for pid, post in posts.items():
         outcome = process_message(orjson.dumps({"id": pid, **post}))
         feed.publish(outcome.kind, outcome.value_bytes())
+    cards = await _cards(
+        feed,
+        "Array.from(document.querySelectorAll('article.card')).map((c) => ["
+        "c.querySelector('.pid').textContent,"
+        " Array.from(c.querySelectorAll('.badge.mismatch')).map((b) => b.textContent)])",
+    )
+    shown = dict(cards)
+    assert shown["spun-left"] == ["left unrepaired · labelled spun"]
+    assert shown["clean-edited"] == ["changed · labelled clean"]
+    assert shown["spun-fixed"] == shown["clean-kept"] == shown["unlabelled"] == []
+
+
+async def _cards(feed: Feed, script: str) -> Any:
+    """Serve ``feed``, open the page in Chromium, wait for a card per outcome and return what
+    ``script`` evaluates to there (the page raised no error)."""
     runner = web.AppRunner(create_web_app(feed), shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
         async with chromium.chromium_page(BINARY) as page:
             await page.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/review")
-            await page.wait_for(f"document.querySelectorAll('article.card').length === {len(posts)}")
-            cards = await page.evaluate(
-                "Array.from(document.querySelectorAll('article.card')).map((c) => ["
-                "c.querySelector('.pid').textContent,"
-                " Array.from(c.querySelectorAll('.badge.mismatch')).map((b) => b.textContent)])")
+            await page.wait_for(
+                f"document.querySelectorAll('article.card').length === {len(feed)}"
+            )
+            found = await page.evaluate(script)
             assert page.errors == []
     finally:
         await runner.cleanup()
-    shown = dict(cards)
-    assert shown["spun-left"] == ["left unrepaired · labelled spun"]
-    assert shown["clean-edited"] == ["changed · labelled clean"]
-    assert shown["spun-fixed"] == shown["clean-kept"] == shown["unlabelled"] == []
+    return found
