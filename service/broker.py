@@ -27,6 +27,7 @@ from typing import IO
 
 from service.errors import QingliuError
 from service.lifeline import parent_death_preexec
+from service.ports import free_ports
 
 TANSU_ENV = "QINGLIU_TANSU"
 
@@ -61,10 +62,8 @@ def find_tansu() -> Path:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A TCP port that was free a moment ago (outside the ephemeral range: :mod:`service.ports`)."""
+    return free_ports(1, host)[0]
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from service.errors import QingliuError
 from service.lifeline import parent_death_preexec
+from service.ports import free_ports
 
 log = logging.getLogger(__name__)
 
@@ -123,20 +124,6 @@ def fetch_kafka(timeout: float = 900) -> Path:
     except subprocess.CalledProcessError as exc:
         raise KafkaUnavailable(f"deploy/kafka/fetch.sh failed: {exc.stderr[-2000:]}") from None
     return Path(out.stdout.strip().splitlines()[-1])
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports free on 127.0.0.1 right now."""
-    socks = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            socks.append(sock)
-        return [sock.getsockname()[1] for sock in socks]
-    finally:
-        for sock in socks:
-            sock.close()
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:

@@ -39,6 +39,15 @@ def test_free_ports_are_distinct_and_free() -> None:
     assert not any(kafka_local.port_open(p) for p in ports)
 
 
+def test_free_ports_lie_outside_the_ephemeral_range() -> None:
+    """An outgoing connection cannot take one between the pick and the listener's bind."""
+    from service.ports import ephemeral_ports
+
+    low, high = ephemeral_ports()
+    assert low <= high
+    assert not any(low <= port <= high for port in kafka_local.free_ports(20))
+
+
 @pytest.mark.kafka
 @pytest.mark.integration
 def test_a_data_dir_keeps_cluster_and_messages_across_runs(kafka_jars: Path, tmp_path: Path) -> None:
