@@ -82,8 +82,10 @@ import bisect
 import functools
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TypeVar
 
 import ahocorasick
 
@@ -91,10 +93,11 @@ from service.edits import Edit
 from service.spun import lm
 from service.spun import resources as res
 from service.spun.lexicon import Entry, entries
-from service.spun.neighbours import han_count, literary_register, neighbours
+from service.spun.neighbours import han_count, is_han, literary_register, neighbours
 from service.spun.swapper import Judged, Swapper
 
 KIND = "spun"
+T = TypeVar("T")
 CTX = lm.ORDER - 1
 R = 0.6  # assumed spinner rate in the evidence model
 LOG_KEEP = math.log(1.0 - R)
@@ -399,9 +402,9 @@ def _in_a_long_split_word(text: str, j: int, memo: dict[str, frozenset[int]]) ->
     floating-point sum may break the tie the other way), and only the run holding the pair is
     split (once, ``memo``: run → starts of its pairs inside long words)."""
     lo, hi = j, j + 2
-    while lo and _is_han(text[lo - 1]):
+    while lo and is_han(text[lo - 1]):
         lo -= 1
-    while hi < len(text) and _is_han(text[hi]):
+    while hi < len(text) and is_han(text[hi]):
         hi += 1
     run = text[lo:hi]
     starts = memo.get(run)
@@ -416,8 +419,19 @@ def _in_a_long_split_word(text: str, j: int, memo: dict[str, frozenset[int]]) ->
     return j - lo in starts
 
 
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+def _memoized(cache: dict | None, key: str, arg: str, compute: Callable[[str], T]) -> T:
+    """``compute(arg)``, remembered in the per-repair ``cache`` under ``key`` (not without one)."""
+    if cache is None:
+        return compute(arg)
+    memo = cache.setdefault(key, {})
+    found = memo.get(arg)
+    if found is None:
+        found = memo[arg] = compute(arg)
+    return found
+
+
+def _literary(text: str) -> bool:
+    return literary_register(text, res.segment)
 
 
 def _lines_of(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -698,32 +712,18 @@ class Engine:
 
     def _line_fluency(self, line: str, cache: dict | None) -> float:
         """:meth:`line_fluency`, memoized per repair."""
-        memo = {} if cache is None else cache.setdefault(_FLUENCY, {})
-        found = memo.get(line)
-        if found is None:
-            found = memo[line] = self.line_fluency(line)
-        return found
+        return _memoized(cache, _FLUENCY, line, self.line_fluency)
 
     @staticmethod
     def literary(text: str, cache: dict | None = None) -> bool:
         """Whether ``text`` is classical or old-style prose (:func:`literary_register`), memoized
         per repair.  No spinner writes it, and its words are its own: its table forms, fragments
         and fluent restorations are no evidence, nor are the judge's modern synonyms."""
-        if cache is None:
-            return literary_register(text, res.segment)
-        memo = cache.setdefault(_REGISTER, {})
-        found = memo.get(text)
-        if found is None:
-            found = memo[text] = literary_register(text, res.segment)
-        return found
+        return _memoized(cache, _REGISTER, text, _literary)
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""
-        memo = {} if cache is None else cache.setdefault(_SWAPS, {})
-        judged = memo.get(line)
-        if judged is None:
-            judged = memo[line] = self.swapper.judged(line)
-        return judged
+        return _memoized(cache, _SWAPS, line, self.swapper.judged)
 
     def synonym_evidence(self, text: str, cache: dict[str, float]) -> float:
         """Log-odds from words whose far more frequent synonym the LM much prefers in context.

@@ -46,10 +46,10 @@ MODERN_SHARE = 0.01
 CLASSICAL_MIN_HAN = 40
 # Old-style prose (方志, 书信, 呈文 in 半文半白) has fewer classical function characters than that
 # but still OLD_STYLE_SHARE, at most MODERN_SHARE modern ones, and is made of one-character
-# words: at least OLD_STYLE_SINGLES of its Han characters stand alone in the dictionary split.  A spinner's rewrite
-# of modern prose pads characters into longer words: the development spun lines without modern
-# function characters have 0.07-0.43 (median 0.19; 1 of 74 above the bar), the long clean
-# paragraphs of that kind 0.14-0.70 (median 0.49).
+# words: at least OLD_STYLE_SINGLES of its Han characters stand alone in the dictionary split.
+# A spinner's rewrite of modern prose pads characters into longer words: the development spun
+# lines without modern function characters have 0.07-0.43 (median 0.19; 1 of 74 above the bar),
+# the long clean paragraphs of that kind 0.14-0.70 (median 0.49).
 OLD_STYLE_SHARE = 0.03
 OLD_STYLE_SINGLES = 0.38
 
@@ -100,6 +100,11 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
     words = [word for word in segment(text) if _HAN_WORD.fullmatch(word)]
     singles = sum(1 for word in words if len(word) == 1)
     return singles >= OLD_STYLE_SINGLES * sum(map(len, words)) - 1e-9
+
+
+def is_han(ch: str) -> bool:
+    """Whether ``ch`` is a Han character (CJK unified ideographs or extension A)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def han_count(text: str) -> int:
