@@ -122,8 +122,20 @@ def _quiet_kafka_clients() -> Iterator[None]:
 # --------------------------------------------------------------------------------------------
 # worker
 # --------------------------------------------------------------------------------------------
+def _stop_while_starting(signum: int, frame: object) -> NoReturn:
+    """SIGTERM before the worker has joined its group: nothing is consumed yet, so exit 0.
+
+    Faust's own handler replaces this one once the worker runs; until then (imports, preflight,
+    loading the models) the default action would kill the process with status -15.
+    """
+    print("qingliu worker: stopped while starting (SIGTERM); nothing was consumed",
+          file=sys.stderr, flush=True)
+    raise SystemExit(0)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run the Faust worker until SIGTERM/SIGINT (offsets committed on the way out)."""
+    signal.signal(signal.SIGTERM, _stop_while_starting)
     from concurrent.futures import ThreadPoolExecutor
 
     import faust

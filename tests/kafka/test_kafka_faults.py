@@ -86,6 +86,7 @@ def test_sigterm_is_graceful(kafka1: str, workers: list, logdir: Path, cpu_hog, 
 
     second = h.Worker(kafka1, topics, group, "at_least_once", logdir, "second")
     workers.append(second.start())
+    second.wait_ready(90)  # the first one may have drained the stream while it stopped
     producer.join_checked(120)
     h.wait_for_outcomes(kafka1, topics, keys, timeout=180, check=second.assert_alive)
     assert second.terminate(60) == 0
