@@ -254,6 +254,16 @@ FLOORS = {
         "spun:rehash_r22+guidebook_r22": 0.255,  # 0.273 (first)
         "spun:rehash_r22+angling_r22": 0.0,  # 0.000 (first)
     },
+    # Round 23: first measured 0.235 of errors removed, AUROC 0.853, no short clean post changed,
+    # three of 40 long clean paragraphs, 43 of 59 marked posts detected (the engine of a14982a;
+    # two long paragraphs before a few phrases of the set were reworded for provenance).
+    "round23": {
+        "spun:recycle_r23": 0.16,  # 0.178 (first)
+        "spun:handbook_r23": 0.355,  # 0.373 (first)
+        "spun:homefix_r23": 0.075,  # 0.094 (first)
+        "spun:recycle_r23+handbook_r23": 0.345,  # 0.363 (first)
+        "spun:recycle_r23+homefix_r23": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -280,6 +290,7 @@ AUROC = {
     "round20": 0.77,  # 0.797 (first; 0.698 at the round's start)
     "round21": 0.73,  # 0.765 (0.756 first)
     "round22": 0.8,  # 0.831 (first)
+    "round23": 0.82,  # 0.853 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -307,6 +318,7 @@ MARKED = {
     "round20": 0.67,  # 45 of 64 (first)
     "round21": 0.8,  # 42 of 51 (first: the same)
     "round22": 0.62,  # 37 of 57 (first)
+    "round23": 0.69,  # 43 of 59 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -370,6 +382,8 @@ CLEAN_FAILURES = {
     "round21": "three of its 40 hard long clean paragraphs are changed (texts not read; four at "
     "the first reading)",
     "round22": "one of its 40 hard long clean paragraphs is changed (texts not read; the first "
+    "reading)",
+    "round23": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
     "reading)",
 }
 
