@@ -151,6 +151,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(1) as checker:
         checker.submit(asyncio.run, probes.preflight(settings)).result()
     app = create_app(settings)
+    app.stop_timeout = settings.stop_timeout
     from service.logs import configure
 
     configure(settings.log_level)

@@ -89,6 +89,13 @@ def _max_bytes(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 3600:
+        raise ValueError("must be a number of seconds, more than 0 and at most 3600")
+    return value
+
+
 def _switch(text: str) -> bool:
     value = text.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -189,6 +196,10 @@ SETTINGS: tuple[Setting, ...] = (
             "address the health/metrics web server binds (0.0.0.0 in containers)", metavar="HOST"),
     Setting("web_port", "QINGLIU_WEB_PORT", "--web-port", _port, 6066,
             "port of /healthz, /readyz and /metrics (0: pick a free one)", metavar="PORT"),
+    Setting("stop_timeout", "QINGLIU_STOP_TIMEOUT", "--stop-timeout", _seconds, 25.0,
+            "seconds a stopping worker may take to finish its batches, commit and leave the "
+            "group; then it logs every thread's stack and exits with status 1 (keep it below "
+            "the orchestrator's grace period: 30 s on Kubernetes)", metavar="S"),
     Setting("log_level", "QINGLIU_LOG_LEVEL", "--log-level", _choice(LOG_LEVELS), "info",
             "log level (debug, info, warning, error, critical)"),
     Setting("data_dir", "QINGLIU_DATA_DIR", "--data-dir", str, "",
@@ -233,8 +244,8 @@ CONNECTION = ("broker", "security_protocol", "sasl_mechanism", "sasl_username", 
 TOPICS = ("topic_raw", "topic_clean", "topic_dlq", "topic_rules")
 TOPIC_CREATION = ("partitions", "replication")
 WORKER = (*CONNECTION, *TOPICS, *TOPIC_CREATION, "group_id", "concurrency", "processes",
-          "processing_guarantee", "max_bytes", "web_host", "web_port", "log_level", "data_dir",
-          "review", "review_token")
+          "processing_guarantee", "max_bytes", "web_host", "web_port", "stop_timeout", "log_level",
+          "data_dir", "review", "review_token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +265,7 @@ class Settings:
     max_bytes: int = 1 << 20
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    stop_timeout: float = 25.0
     log_level: str = "info"
     data_dir: str = ""
     partitions: int | None = None

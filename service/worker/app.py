@@ -34,7 +34,7 @@ from service.metrics import CONTENT_TYPE, Metrics
 from service.offload import Offload
 from service.pipeline import Limits, Origin, warm_up
 from service.rules.follow import attach as attach_rules
-from service.worker import compat, probes
+from service.worker import compat, probes, watchdog
 from service.worker.barrier import CommitBarrier
 from service.worker.batch import BatchProcessor, PublishedHook
 from service.worker.offsets import OffsetTracker
@@ -65,6 +65,9 @@ class QingliuApp(faust.App):
     offload: Offload | None = None
     stall_after: float = STALL_AFTER_S
     scratch_dir: tempfile.TemporaryDirectory[str] | None = None  # removed on stop
+    #: seconds the stop may take before the process exits anyway (:mod:`.watchdog`); set by
+    #: ``qingliu worker`` only: an app stopped inside another program never ends its process
+    stop_timeout: float | None = None
 
     @property
     def on_published(self) -> list[PublishedHook]:
@@ -92,6 +95,8 @@ class QingliuApp(faust.App):
 
     async def on_stop(self) -> None:
         """Stop consuming and commit (Faust), then stop the pipeline processes."""
+        if self.stop_timeout is not None:
+            watchdog.arm(self.stop_timeout)
         try:
             await super().on_stop()
         finally:

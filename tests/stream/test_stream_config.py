@@ -18,6 +18,7 @@ CONTRACT = {
     "QINGLIU_PROCESSES": "--processes",
     "QINGLIU_PROCESSING_GUARANTEE": "--processing-guarantee", "QINGLIU_MAX_BYTES": "--max-bytes",
     "QINGLIU_WEB_HOST": "--web-host", "QINGLIU_WEB_PORT": "--web-port",
+    "QINGLIU_STOP_TIMEOUT": "--stop-timeout",
     "QINGLIU_LOG_LEVEL": "--log-level", "QINGLIU_DATA_DIR": "--data-dir",
     "QINGLIU_PARTITIONS": "--partitions", "QINGLIU_REPLICATION": "--replication",
     "QINGLIU_SECURITY_PROTOCOL": "--security-protocol", "QINGLIU_SASL_MECHANISM": "--sasl-mechanism",
@@ -63,7 +64,7 @@ def test_flag_beats_environment_beats_default():
 
 
 @pytest.mark.parametrize(("env", "value"), [
-    ("QINGLIU_CONCURRENCY", "0"), ("QINGLIU_WEB_PORT", "70000"),
+    ("QINGLIU_CONCURRENCY", "0"), ("QINGLIU_WEB_PORT", "70000"), ("QINGLIU_STOP_TIMEOUT", "0"),
     ("QINGLIU_PROCESSING_GUARANTEE", "sometimes"), ("QINGLIU_BROKER", "http://x:1"),
     ("QINGLIU_BROKER", "nohostport"), ("QINGLIU_MAX_BYTES", "lots"),
 ])

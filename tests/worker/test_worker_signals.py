@@ -1,22 +1,38 @@
-"""A worker stopped while it is still starting exits cleanly (status 0), not by the signal."""
+"""Stopping a worker: while it is still starting it exits cleanly (status 0), not by the signal;
+a stop the broker holds up ends at the stop timeout (status 1, the threads' stacks logged)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 
+from service.broker import EmbeddedBroker
 from service.ports import free_ports
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc/PID/status")]
 
 CAUGHT_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 120.0
+POSTS = 20_000
+#: the stop timeout (3 s) plus the time to write the log and the stacks, on a busy machine
+STUCK_EXIT_TIMEOUT_S = 60.0
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("qingliu")
+    if script.exists():
+        return [str(script), "worker"]
+    return [sys.executable, "-m", "service.cli", "worker"]
 
 
 def _catches(pid: int, signum: int) -> bool:
@@ -37,12 +53,9 @@ def test_sigterm_while_starting_exits_zero(tmp_path: Path) -> None:
     nowhere, web = free_ports(2, "127.0.0.1")
     env = dict(os.environ, QINGLIU_BROKER=f"kafka://127.0.0.1:{nowhere}",
                QINGLIU_WEB_PORT=str(web), QINGLIU_DATA_DIR=str(tmp_path / "data"))
-    script = Path(sys.executable).with_name("qingliu")
-    command = [str(script), "worker"] if script.exists() else [
-        sys.executable, "-m", "service.cli", "worker"]
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
-        worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+        worker = subprocess.Popen(_command(), env=env, stdout=log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + CAUGHT_TIMEOUT_S
@@ -57,3 +70,86 @@ def test_sigterm_while_starting_exits_zero(tmp_path: Path) -> None:
         if worker.poll() is None:
             worker.kill()
             worker.wait(30)
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _published(port: int) -> float:
+    """``qingliu_published_total`` summed over its labels (0 when the page does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return 0.0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("qingliu_published_total{"))
+
+
+def _produce(bootstrap: str, topic: str, count: int) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20)
+        await producer.start()
+        try:
+            for n in range(count):
+                await producer.send(topic, f"这是第{n}条帖子，正在开展工作。".encode(),
+                                    key=str(n).encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+
+
+def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(tmp_path: Path) -> None:
+    """SIGTERM while the broker is frozen (SIGSTOP: no answer, no closed connection) on a busy
+    machine: the stop cannot commit or leave the group, so after QINGLIU_STOP_TIMEOUT the worker
+    says so, logs its threads' stacks and exits with status 1 instead of hanging."""
+    run = uuid.uuid4().hex[:8]
+    web, = free_ports(1, "127.0.0.1")
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    with EmbeddedBroker() as broker:
+        env = dict(os.environ, QINGLIU_BROKER=broker.url, QINGLIU_TOPIC_RAW=f"w{run}.raw",
+                   QINGLIU_TOPIC_CLEAN=f"w{run}.clean", QINGLIU_TOPIC_DLQ=f"w{run}.dlq",
+                   QINGLIU_GROUP_ID=f"g{run}", QINGLIU_PROCESSES="0", QINGLIU_WEB_PORT=str(web),
+                   QINGLIU_DATA_DIR=str(tmp_path / "data"), QINGLIU_STOP_TIMEOUT="3")
+        log_path = tmp_path / "worker.log"
+        with log_path.open("wb") as log:
+            worker = subprocess.Popen(_command(), env=env, stdout=log, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, start_new_session=True)
+        assert broker.process is not None
+        frozen = False
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while not _ready(web):
+                assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+                assert time.monotonic() < deadline, "the worker never got ready"
+                time.sleep(0.2)
+            _produce(broker.bootstrap, f"w{run}.raw", POSTS)
+            while _published(web) < 1:  # outcomes are flowing: batches in flight, offsets to commit
+                assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+                assert time.monotonic() < deadline, "no outcome published"
+                time.sleep(0.05)
+            os.kill(broker.process.pid, signal.SIGSTOP)
+            frozen = True
+            worker.send_signal(signal.SIGTERM)
+            status = worker.wait(STUCK_EXIT_TIMEOUT_S)
+            text = log_path.read_text(errors="replace")
+            assert status == 1, text[-3000:]
+            assert "did not stop within 3 s" in text
+            assert "most recent call first" in text  # the threads' stacks
+        finally:
+            if frozen:
+                os.kill(broker.process.pid, signal.SIGCONT)
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(30)
+            hog.kill()
+            hog.wait(10)
