@@ -108,6 +108,7 @@ COMMON_FREQ = 20.0  # per million characters of clean text
 COMMON_JIEBA = 1000  # jieba dictionary frequency
 COMMON_TOTAL = 3.5  # most evidence that common forms may contribute to one post
 PI_DECODE = 0.5  # below this the post is treated as clean and left untouched
+ONE_READING_PER_FORM = True  # a form restored to two originals in one post is left alone
 RESTORE_BIAS = 0.3  # log10 units added to every restoration (the small LM under-rates originals)
 COMMON_PENALTY = 0.6  # log10 units against restoring a form that is a common clean word/char
 ORIG_ABSENT_BONUS = 0.5  # log10: the post never uses the original, so the spinner replaced it
@@ -493,6 +494,21 @@ class Decision:
     before: str
     after: str
     confidence: float
+
+
+def drop_split_readings(text: str, choices: dict[int, tuple[int, str, str, float]]) -> None:
+    """Forget the restorations of a form restored to two different originals in one post.
+
+    A spinner's table maps an original to one form, so each form has one original throughout a
+    post; a form read two ways (钓位 → 各位 here, → 到位 there) is more likely the writer's own
+    word than a swap."""
+    readings: dict[str, set[str]] = {}
+    for start, (end, _, original, _) in choices.items():
+        readings.setdefault(text[start:end], set()).add(original)
+    split = {form for form, originals in readings.items() if len(originals) > 1}
+    if split:
+        for start in [s for s, (e, _, _, _) in choices.items() if text[s:e] in split]:
+            del choices[start]
 
 
 class Engine:
@@ -1741,6 +1757,8 @@ class Engine:
         choices = self._choose(text, spans, counts, cache, pi, trusted)
         if not (trusted and self._explained(spans, choices)):
             self._add_swaps(text, spans, choices, cache)
+        if ONE_READING_PER_FORM:
+            drop_split_readings(text, choices)
         edits = [
             Edit(start, end, text[start:end], original, KIND, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())

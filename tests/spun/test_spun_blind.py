@@ -246,7 +246,9 @@ FLOORS = {
     },
     # Round 22: first measured 0.158 of errors removed, AUROC 0.831, no short clean post changed,
     # one of 40 long clean paragraphs, 37 of 57 marked posts detected (the engine of b6bd0d8,
-    # whose outputs on rounds 1-21 are those of the round's start).
+    # whose outputs on rounds 1-21 are those of the round's start).  Development data once round
+    # 23 arrived: its changed long paragraph (a domain word read as two originals) is untouched
+    # since a form restored two ways in one post is left alone; the removals are the same.
     "round22": {
         "spun:rehash_r22": 0.15,  # 0.165 (first)
         "spun:guidebook_r22": 0.175,  # 0.190 (first)
@@ -256,10 +258,12 @@ FLOORS = {
     },
     # Round 23: first measured 0.235 of errors removed, AUROC 0.853, no short clean post changed,
     # three of 40 long clean paragraphs, 43 of 59 marked posts detected (the engine of a14982a;
-    # two long paragraphs before a few phrases of the set were reworded for provenance).
+    # two long paragraphs before a few phrases of the set were reworded for provenance).  Final
+    # (a form restored two ways in one post left alone, decided on rounds 1-22): 0.232, the tech
+    # family 0.360, the same AUROC, clean posts and marked posts.
     "round23": {
         "spun:recycle_r23": 0.16,  # 0.178 (first)
-        "spun:handbook_r23": 0.355,  # 0.373 (first)
+        "spun:handbook_r23": 0.345,  # 0.360 (first 0.373)
         "spun:homefix_r23": 0.075,  # 0.094 (first)
         "spun:recycle_r23+handbook_r23": 0.345,  # 0.363 (first)
         "spun:recycle_r23+homefix_r23": 0.0,  # 0.000 (first)
@@ -381,8 +385,6 @@ CLEAN_FAILURES = {
     "two-character words and a modern factory report)",
     "round21": "three of its 40 hard long clean paragraphs are changed (texts not read; four at "
     "the first reading)",
-    "round22": "one of its 40 hard long clean paragraphs is changed (texts not read; the first "
-    "reading)",
     "round23": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
     "reading)",
 }

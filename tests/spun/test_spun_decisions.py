@@ -9,6 +9,7 @@ import pytest
 from service import spun
 from service.edits import apply_edits, validate_edits
 from service.pipeline import repair_text
+from service.spun.engine import drop_split_readings
 from service.spun.evaluate import distance
 from service.spun.spinner import spin
 
@@ -174,3 +175,22 @@ def test_a_spun_form_beside_a_real_word_is_still_restored():
     # 年夜 here is no part of a longer word (年夜会 is none): still restored.
     text = "市里召开年夜会，部署下一阶段的年夜项目扶植，要求各部分放慢进度。"
     assert "大会" in restore(text)
+
+
+def test_a_form_restored_two_ways_in_one_post_is_left_alone():
+    """A table maps an original to one form, so a form read as two originals in one post is
+    the writer's word: all its restorations go; the other forms' stay."""
+    text = "钓位由抽签决定，选手须在指定钓位作钓，正在开展比赛。"
+    first, second = text.index("钓位"), text.index("钓位", 1)
+    spun_form = text.index("正在")
+    choices = {
+        first: (first + 2, "各位", "各位", 0.72),
+        second: (second + 2, "到位", "到位", 0.99),
+        spun_form: (spun_form + 2, "在", "在", 0.9),
+    }
+    drop_split_readings(text, choices)
+    assert choices == {spun_form: (spun_form + 2, "在", "在", 0.9)}
+
+    same = {first: (first + 2, "到位", "到位", 0.6), second: (second + 2, "到位", "到位", 0.99)}
+    drop_split_readings(text, same)
+    assert sorted(same) == [first, second]  # one reading throughout: kept
