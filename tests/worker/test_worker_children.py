@@ -8,15 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
-from service.broker import EmbeddedBroker, free_port
+from service.broker import EmbeddedBroker
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="parent-death signals are Linux-only")]
@@ -29,21 +27,6 @@ GONE_TIMEOUT_S = 20.0
 def broker() -> Iterator[EmbeddedBroker]:
     with EmbeddedBroker() as running:
         yield running
-
-
-def _worker_command() -> list[str]:
-    script = Path(sys.executable).with_name("qingliu")
-    if script.exists():
-        return [str(script), "worker"]
-    return [sys.executable, "-m", "service.cli", "worker"]
-
-
-def _ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _survivors(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
@@ -71,44 +54,33 @@ def _kill(processes: list[psutil.Process]) -> None:
             process.kill()
 
 
-def test_pipeline_children_die_with_a_killed_worker(broker: EmbeddedBroker, tmp_path: Path
-                                                    ) -> None:
-    run = uuid.uuid4().hex[:8]
-    port = free_port()
+def test_pipeline_children_die_with_a_killed_worker(broker: EmbeddedBroker, tmp_path: Path,
+                                                    spawn_worker) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = dict(os.environ, TMPDIR=str(temp), QINGLIU_BROKER=broker.url, QINGLIU_TOPIC_RAW=f"c{run}.raw",
-               QINGLIU_TOPIC_CLEAN=f"c{run}.clean", QINGLIU_TOPIC_DLQ=f"c{run}.dlq",
-               QINGLIU_GROUP_ID=f"g{run}", QINGLIU_PROCESSES="2", QINGLIU_WEB_PORT=str(port),
-               QINGLIU_DATA_DIR=str(tmp_path / "data"), QINGLIU_LOG_LEVEL="warning")
-    log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(_worker_command(), env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
+    worker = spawn_worker(broker.url, TMPDIR=str(temp), QINGLIU_PROCESSES="2",
+                          QINGLIU_LOG_LEVEL="warning")
     descendants: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
-            assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            assert worker.process.poll() is None, worker.log()
             descendants = psutil.Process(worker.pid).children(recursive=True)
             # forkserver + 2 pool workers (+ resource tracker), and the pool answered readiness
-            if _ready(port) and len(descendants) >= 3:
+            if worker.ready() and len(descendants) >= 3:
                 break
             time.sleep(0.3)
         else:
-            raise AssertionError("worker not ready with its children:\n"
-                                 + log_path.read_text(errors="replace")[-3000:])
+            raise AssertionError("worker not ready with its children:\n" + worker.log())
         descendants = psutil.Process(worker.pid).children(recursive=True)
         os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(30)
+        worker.process.wait(30)
         left = _survivors(descendants, GONE_TIMEOUT_S)
         assert not left, "outlived the worker: " + ", ".join(
             f"{p.pid} {' '.join(p.cmdline())[:120]}" for p in left)
         assert not _leftovers(temp), "left in the temporary folder"
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(30)
+        worker.close()
         _kill(descendants)
 
 

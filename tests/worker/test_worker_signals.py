@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,6 @@ POSTS = 20_000
 STUCK_EXIT_TIMEOUT_S = 60.0
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).with_name("qingliu")
-    if script.exists():
-        return [str(script), "worker"]
-    return [sys.executable, "-m", "service.cli", "worker"]
-
-
 def _catches(pid: int, signum: int) -> bool:
     """Whether process ``pid`` has a handler for ``signum`` (the SigCgt mask of /proc)."""
     try:
@@ -47,37 +39,19 @@ def _catches(pid: int, signum: int) -> bool:
     return False
 
 
-def test_sigterm_while_starting_exits_zero(tmp_path: Path) -> None:
+def test_sigterm_while_starting_exits_zero(spawn_worker) -> None:
     """SIGTERM as soon as the worker handles it: long before it could join a group (the broker
     it is given answers nowhere), it says so in one line and exits 0."""
-    nowhere, web = free_ports(2, "127.0.0.1")
-    env = dict(os.environ, QINGLIU_BROKER=f"kafka://127.0.0.1:{nowhere}",
-               QINGLIU_WEB_PORT=str(web), QINGLIU_DATA_DIR=str(tmp_path / "data"))
-    log_path = tmp_path / "worker.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(_command(), env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + CAUGHT_TIMEOUT_S
-        while not _catches(worker.pid, signal.SIGTERM):
-            assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
-            assert time.monotonic() < deadline, "the worker never handled SIGTERM"
-            time.sleep(0.01)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(60) == 0, log_path.read_text(errors="replace")[-3000:]
-        assert "stopped while starting" in log_path.read_text(errors="replace")
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(30)
-
-
-def _ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+    nowhere, = free_ports(1, "127.0.0.1")
+    worker = spawn_worker(f"kafka://127.0.0.1:{nowhere}")
+    deadline = time.monotonic() + CAUGHT_TIMEOUT_S
+    while not _catches(worker.pid, signal.SIGTERM):
+        assert worker.process.poll() is None, worker.log()
+        assert time.monotonic() < deadline, "the worker never handled SIGTERM"
+        time.sleep(0.01)
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.process.wait(60) == 0, worker.log()
+    assert "stopped while starting" in worker.log()
 
 
 def _published(port: int) -> float:
@@ -108,48 +82,37 @@ def _produce(bootstrap: str, topic: str, count: int) -> None:
     asyncio.run(send())
 
 
-def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(tmp_path: Path) -> None:
+def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(spawn_worker) -> None:
     """SIGTERM while the broker is frozen (SIGSTOP: no answer, no closed connection) on a busy
     machine: the stop cannot commit or leave the group, so after QINGLIU_STOP_TIMEOUT the worker
     says so, logs its threads' stacks and exits with status 1 instead of hanging."""
-    run = uuid.uuid4().hex[:8]
-    web, = free_ports(1, "127.0.0.1")
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     with EmbeddedBroker() as broker:
-        env = dict(os.environ, QINGLIU_BROKER=broker.url, QINGLIU_TOPIC_RAW=f"w{run}.raw",
-                   QINGLIU_TOPIC_CLEAN=f"w{run}.clean", QINGLIU_TOPIC_DLQ=f"w{run}.dlq",
-                   QINGLIU_GROUP_ID=f"g{run}", QINGLIU_PROCESSES="0", QINGLIU_WEB_PORT=str(web),
-                   QINGLIU_DATA_DIR=str(tmp_path / "data"), QINGLIU_STOP_TIMEOUT="3")
-        log_path = tmp_path / "worker.log"
-        with log_path.open("wb") as log:
-            worker = subprocess.Popen(_command(), env=env, stdout=log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
         assert broker.process is not None
+        worker = spawn_worker(broker.url, QINGLIU_PROCESSES="0", QINGLIU_STOP_TIMEOUT="3")
         frozen = False
         try:
             deadline = time.monotonic() + READY_TIMEOUT_S
-            while not _ready(web):
-                assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            while not worker.ready():
+                assert worker.process.poll() is None, worker.log()
                 assert time.monotonic() < deadline, "the worker never got ready"
                 time.sleep(0.2)
-            _produce(broker.bootstrap, f"w{run}.raw", POSTS)
-            while _published(web) < 1:  # outcomes are flowing: batches in flight, offsets to commit
-                assert worker.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            _produce(broker.bootstrap, worker.raw_topic, POSTS)
+            while _published(worker.port) < 1:  # outcomes flow: batches in flight, offsets due
+                assert worker.process.poll() is None, worker.log()
                 assert time.monotonic() < deadline, "no outcome published"
                 time.sleep(0.05)
             os.kill(broker.process.pid, signal.SIGSTOP)
             frozen = True
-            worker.send_signal(signal.SIGTERM)
-            status = worker.wait(STUCK_EXIT_TIMEOUT_S)
-            text = log_path.read_text(errors="replace")
+            worker.process.send_signal(signal.SIGTERM)
+            status = worker.process.wait(STUCK_EXIT_TIMEOUT_S)
+            text = worker.log_path.read_text(errors="replace")
             assert status == 1, text[-3000:]
             assert "did not stop within 3 s" in text
             assert "most recent call first" in text  # the threads' stacks
         finally:
             if frozen:
                 os.kill(broker.process.pid, signal.SIGCONT)
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait(30)
+            worker.close()
             hog.kill()
             hog.wait(10)
