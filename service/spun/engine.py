@@ -82,7 +82,7 @@ import bisect
 import functools
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TypeVar
@@ -496,16 +496,21 @@ class Decision:
     confidence: float
 
 
-def drop_split_readings(text: str, choices: dict[int, tuple[int, str, str, float]]) -> None:
+def drop_split_readings(
+    text: str, choices: dict[int, tuple[int, str, str, float]], exempt: Container[str] = ()
+) -> None:
     """Forget the restorations of a form restored to two different originals in one post.
 
     A spinner's table maps an original to one form, so each form has one original throughout a
     post; a form read two ways (钓位 → 各位 here, → 到位 there) is more likely the writer's own
-    word than a swap."""
+    word than a swap.  Forms in ``exempt`` (the lexicon's, whose readings the post-wide
+    consistency bonus already pulls together) are left to that."""
     readings: dict[str, set[str]] = {}
     for start, (end, _, original, _) in choices.items():
         readings.setdefault(text[start:end], set()).add(original)
-    split = {form for form, originals in readings.items() if len(originals) > 1}
+    split = {
+        form for form, originals in readings.items() if len(originals) > 1 and form not in exempt
+    }
     if split:
         for start in [s for s, (e, _, _, _) in choices.items() if text[s:e] in split]:
             del choices[start]
@@ -1758,7 +1763,7 @@ class Engine:
         if not (trusted and self._explained(spans, choices)):
             self._add_swaps(text, spans, choices, cache)
         if ONE_READING_PER_FORM:
-            drop_split_readings(text, choices)
+            drop_split_readings(text, choices, self.cands)
         edits = [
             Edit(start, end, text[start:end], original, KIND, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())

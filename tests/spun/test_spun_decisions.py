@@ -194,3 +194,11 @@ def test_a_form_restored_two_ways_in_one_post_is_left_alone():
     same = {first: (first + 2, "到位", "到位", 0.6), second: (second + 2, "到位", "到位", 0.99)}
     drop_split_readings(text, same)
     assert sorted(same) == [first, second]  # one reading throughout: kept
+
+
+def test_a_lexicon_form_read_two_ways_is_left_to_the_consistency_bonus():
+    text = "正在开会，正在吃饭。"
+    first, second = 0, text.index("正在", 1)
+    choices = {first: (first + 2, "在", "在", 0.9), second: (second + 2, "正", "正", 0.6)}
+    drop_split_readings(text, choices, exempt={"正在"})
+    assert sorted(choices) == [first, second]
