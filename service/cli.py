@@ -123,14 +123,19 @@ def _quiet_kafka_clients() -> Iterator[None]:
 # worker
 # --------------------------------------------------------------------------------------------
 def _stop_while_starting(signum: int, frame: object) -> NoReturn:
-    """SIGTERM before the worker has joined its group: nothing is consumed yet, so exit 0.
+    """SIGTERM before Faust handles signals: nothing is consumed yet, so exit 0 at once.
 
-    Faust's own handler replaces this one once the worker runs; until then (imports, preflight,
-    loading the models) the default action would kill the process with status -15.
+    Faust's own handler replaces this one when its worker starts; until then (imports, the
+    preflight checks, building the app) the default action would kill the process with status
+    -15.  ``os._exit``, not ``SystemExit``: an exception raised in a signal handler is dropped
+    when it lands in a finalizer, and leaving would wait for the preflight thread.  The pipeline
+    processes die with their parent; the next worker removes the scratch folder.
     """
-    print("qingliu worker: stopped while starting (SIGTERM); nothing was consumed",
-          file=sys.stderr, flush=True)
-    raise SystemExit(0)
+    try:
+        print("qingliu worker: stopped while starting (SIGTERM); nothing was consumed",
+              file=sys.stderr, flush=True)
+    finally:
+        os._exit(0)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -612,7 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "service.kafka_local) or an existing kafka://host:port")
     p.add_argument("--idle-timeout", type=float, default=60.0, metavar="S",
                    help="--demo gives up after this many seconds without output (default 60)")
-    config.add_flags(p, [n for n in config.WORKER if n not in config.CONNECTION])
+    # (not stop_timeout: the dev stack stops in its own process, which the watchdog never ends)
+    config.add_flags(p, [n for n in config.WORKER
+                         if n not in config.CONNECTION and n != "stop_timeout"])
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("worker", help="run the stream worker (Faust agent)",

@@ -199,7 +199,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("stop_timeout", "QINGLIU_STOP_TIMEOUT", "--stop-timeout", _seconds, 25.0,
             "seconds a stopping worker may take to finish its batches, commit and leave the "
             "group; then it logs every thread's stack and exits with status 1 (keep it below "
-            "the orchestrator's grace period: 30 s on Kubernetes)", metavar="S"),
+            "the orchestrator's grace period, 30 s on Kubernetes, and above 15 s: batches being "
+            "published get 10 s before the last commit, and a shorter stop cuts them, to be "
+            "read again)", metavar="S"),
     Setting("log_level", "QINGLIU_LOG_LEVEL", "--log-level", _choice(LOG_LEVELS), "info",
             "log level (debug, info, warning, error, critical)"),
     Setting("data_dir", "QINGLIU_DATA_DIR", "--data-dir", str, "",

@@ -1,7 +1,11 @@
-"""Shared pytest setup: the repository root and a deterministic hypothesis profile."""
+"""Shared pytest setup: the repository root, a busy machine and a deterministic hypothesis
+profile."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,3 +26,14 @@ REPO = Path(__file__).resolve().parents[1]
 def repo_root() -> Path:
     """The repository root (where pyproject.toml is)."""
     return REPO
+
+
+@pytest.fixture
+def cpu_hog() -> Iterator[subprocess.Popen[bytes]]:
+    """A CPU-bound process beside the test (a busy machine), stopped at the end."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield hog
+    finally:
+        hog.kill()
+        hog.wait(10)

@@ -74,6 +74,9 @@
    (at most ``SWAP_CAP``; the three overlap: the soft count includes the likely swaps).  A post
    whose spinner the lexicon knows (``table_in_use``) and explains (restorations over
    ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
+8. One reading per form (``ONE_READING_PER_FORM``): a spinner's table maps an original to one
+   form, so a form outside the lexicon that the restorations read as two different originals in
+   one post (钓位 → 各位 here, → 到位 there) is the writer's word and keeps none of them.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ COMMON_FREQ = 20.0  # per million characters of clean text
 COMMON_JIEBA = 1000  # jieba dictionary frequency
 COMMON_TOTAL = 3.5  # most evidence that common forms may contribute to one post
 PI_DECODE = 0.5  # below this the post is treated as clean and left untouched
-ONE_READING_PER_FORM = True  # a form restored to two originals in one post is left alone
+ONE_READING_PER_FORM = True  # a form outside the lexicon read two ways in a post is left alone
 RESTORE_BIAS = 0.3  # log10 units added to every restoration (the small LM under-rates originals)
 COMMON_PENALTY = 0.6  # log10 units against restoring a form that is a common clean word/char
 ORIG_ABSENT_BONUS = 0.5  # log10: the post never uses the original, so the spinner replaced it

@@ -96,7 +96,7 @@ class QingliuApp(faust.App):
     async def on_stop(self) -> None:
         """Stop consuming and commit (Faust), then stop the pipeline processes."""
         if self.stop_timeout is not None:
-            watchdog.arm(self.stop_timeout)
+            watchdog.arm(self.stop_timeout)  # never cancelled: it ends with the process
         try:
             await super().on_stop()
         finally:

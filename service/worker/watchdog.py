@@ -22,20 +22,31 @@ log = logging.getLogger(__name__)
 STUCK_EXIT_STATUS = 1
 
 
-def arm(timeout: float, exit_process: Callable[[int], object] = os._exit) -> threading.Timer:
-    """Start the countdown (a daemon timer; ``cancel()`` it once the stop is done)."""
+#: seconds after the timeout when faulthandler's C thread ends the process itself, should the
+#: timer's Python thread not run (a thread holding the GIL, a blocked log handler)
+BACKSTOP_S = 5.0
+
+
+def arm(timeout: float, exit_process: Callable[[int], object] = os._exit,
+        backstop: bool = True) -> threading.Timer:
+    """Start the countdown: a daemon timer that lives until the process ends (armed when the
+    stop begins, it also covers the children's stops, the loop's shutdown and the exit-time
+    joins that follow), and with ``backstop`` faulthandler's own, ``BACKSTOP_S`` later."""
     timer = threading.Timer(timeout, give_up, args=(timeout, exit_process))
     timer.name = "qingliu-stop-watchdog"
     timer.daemon = True
     timer.start()
+    if backstop:
+        faulthandler.dump_traceback_later(timeout + BACKSTOP_S, exit=True)
     return timer
 
 
 def give_up(timeout: float, exit_process: Callable[[int], object] = os._exit) -> None:
     """Log, dump every thread's stack to stderr and exit with :data:`STUCK_EXIT_STATUS`."""
-    log.error("the worker did not stop within %g s (QINGLIU_STOP_TIMEOUT): exiting with status "
-              "%d; the stacks of its threads follow on stderr; what it did not commit is read "
-              "again by the partitions' next owner", timeout, STUCK_EXIT_STATUS,
+    log.error("the worker did not stop within %g s (QINGLIU_STOP_TIMEOUT; the broker not "
+              "answering, or a step of the shutdown stuck): exiting with status %d; the stacks "
+              "of its threads follow on stderr; what it did not commit is read again by the "
+              "partitions' next owner", timeout, STUCK_EXIT_STATUS,
               extra={"stop_timeout_s": timeout})
     for handler in logging.getLogger().handlers:
         handler.flush()

@@ -7,7 +7,6 @@ works); the tests skip only when no Java 17+ is installed.  One broker/cluster p
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,12 +72,3 @@ def logdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def cpu_hog() -> Iterator[subprocess.Popen[bytes]]:
-    """A CPU-bound process beside the test (a busy machine), stopped at the end."""
-    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        yield hog
-    finally:
-        hog.kill()
-        hog.wait(10)

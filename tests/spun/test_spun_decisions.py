@@ -202,3 +202,19 @@ def test_a_lexicon_form_read_two_ways_is_left_to_the_consistency_bonus():
     choices = {first: (first + 2, "在", "在", 0.9), second: (second + 2, "正", "正", 0.6)}
     drop_split_readings(text, choices, exempt={"正在"})
     assert sorted(choices) == [first, second]
+
+
+def test_the_engine_reads_each_form_one_way_with_the_lexicon_exempt(monkeypatch):
+    from service.spun import engine as engine_module
+
+    exempts = []
+    real = engine_module.drop_split_readings
+
+    def spy(text, choices, exempt=()):
+        exempts.append(exempt)
+        real(text, choices, exempt)
+
+    monkeypatch.setattr(engine_module, "drop_split_readings", spy)
+    eng = engine_module.engine()
+    edits, _ = eng.run("年夜力开展年夜数据财产，鞭策科技效劳消费力晋升，放慢扶植当代化财产系统。")
+    assert edits and exempts and exempts[0] is eng.cands
