@@ -54,7 +54,7 @@ TOPIC_LIMITS_EVERY_S = float(os.environ.get("QINGLIU_TOPIC_LIMITS_SECONDS", "30"
 STALL_AFTER_S = float(os.environ.get("QINGLIU_STALL_SECONDS", "60"))
 
 
-class QingliuApp(faust.App):
+class QingliuApp(compat.StopDuringRebalance, faust.App):
     """A Faust app with the worker's consumer, web server, offsets and batch processor."""
 
     settings: Settings

@@ -61,6 +61,25 @@ def check_versions(env: dict[str, str] | None = None) -> None:
     raise ConfigError(message)
 
 
+# -- the app ---------------------------------------------------------------------------------------
+
+class StopDuringRebalance:
+    """A mixin for the worker's ``faust.App``: a rebalance that starts while the app stops leaves
+    the consumer to its own stop.
+
+    Faust's ``App._on_rebalance_when_stopped`` calls ``Consumer.close()``, which closes the
+    aiokafka client from the app's event loop while the consumer thread's group coordinator may
+    be joining the group.  Closing the client cancels its metadata synchronizer; a leader whose
+    assignment is waiting for the metadata of a topic it just subscribed to (a worker stopped
+    while starting) then waits forever, and so does the stop, which waits for the coordinator.
+    The consumer thread's own stop (``AIOKafkaConsumer.stop``) closes the coordinator first,
+    after the join in progress, and leaves the group.
+    """
+
+    def _on_rebalance_when_stopped(self) -> None:
+        log.info("a rebalance began while the worker stops: the consumer's stop ends it")
+
+
 # -- the consumer --------------------------------------------------------------------------------
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
