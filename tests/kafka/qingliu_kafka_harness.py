@@ -389,6 +389,16 @@ def report(name: str, result: Tally) -> str:
     return line
 
 
+def assert_nothing_lost(bootstrap: str, topics: Topics, keys: Iterable[bytes], name: str) -> Tally:
+    """Tally the committed outcomes, report them as ``name`` and assert that every post has
+    one and none is both clean and dead-lettered; the tally, for more checks."""
+    result = tally(bootstrap, topics, keys)
+    report(name, result)
+    assert not result.lost, f"lost {len(result.lost)} posts, e.g. {result.lost[:5]}"
+    assert not result.both
+    return result
+
+
 # -- workers -----------------------------------------------------------------------------------
 
 

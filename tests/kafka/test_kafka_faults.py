@@ -127,10 +127,7 @@ def test_sigterm_while_joining_as_the_group_leader(kafka1: str, workers: list, l
     workers.append(last.start())
     h.wait_for_outcomes(kafka1, topics, keys, timeout=180, check=last.assert_alive)
     assert last.terminate(60) == 0
-    result = h.tally(kafka1, topics, keys)
-    h.report("SIGTERM while joining as the leader", result)
-    assert not result.lost, f"lost {len(result.lost)} posts, e.g. {result.lost[:5]}"
-    assert not result.both
+    h.assert_nothing_lost(kafka1, topics, keys, "SIGTERM while joining as the leader")
 
 
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
