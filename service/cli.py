@@ -290,9 +290,7 @@ def outcome_label(event: dict[str, Any]) -> tuple[str, str, str]:
     found = f"{kinds} detected, not repaired" if kinds else "no corruption detected"
     if label is not None and label != "clean":
         return "✗", f"{LEFT_UNREPAIRED}: labelled {label}, {found}", "red"
-    if kinds:
-        return "·", f"unchanged: {found}", "yellow"
-    return "·", f"unchanged: {found}", "cyan"
+    return "·", f"unchanged: {found}", "yellow" if kinds else "cyan"
 
 
 def render_event(value: bytes, console: Any) -> str | None:
@@ -617,9 +615,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "service.kafka_local) or an existing kafka://host:port")
     p.add_argument("--idle-timeout", type=float, default=60.0, metavar="S",
                    help="--demo gives up after this many seconds without output (default 60)")
-    # (not stop_timeout: the dev stack stops in its own process, which the watchdog never ends)
     config.add_flags(p, [n for n in config.WORKER
-                         if n not in config.CONNECTION and n != "stop_timeout"])
+                         if n not in config.CONNECTION and n not in config.WORKER_PROCESS])
     p.set_defaults(func=cmd_dev)
 
     p = sub.add_parser("worker", help="run the stream worker (Faust agent)",

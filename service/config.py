@@ -245,9 +245,11 @@ CONNECTION = ("broker", "security_protocol", "sasl_mechanism", "sasl_username", 
               "ssl_cafile", "ssl_certfile", "ssl_keyfile")
 TOPICS = ("topic_raw", "topic_clean", "topic_dlq", "topic_rules")
 TOPIC_CREATION = ("partitions", "replication")
+#: settings of the worker's own process, which `qingliu dev` (a stack in one process) lacks
+WORKER_PROCESS = ("stop_timeout",)
 WORKER = (*CONNECTION, *TOPICS, *TOPIC_CREATION, "group_id", "concurrency", "processes",
-          "processing_guarantee", "max_bytes", "web_host", "web_port", "stop_timeout", "log_level",
-          "data_dir", "review", "review_token")
+          "processing_guarantee", "max_bytes", "web_host", "web_port", *WORKER_PROCESS,
+          "log_level", "data_dir", "review", "review_token")
 
 
 @dataclass(frozen=True, slots=True)

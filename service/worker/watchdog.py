@@ -20,8 +20,6 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 STUCK_EXIT_STATUS = 1
-
-
 #: seconds after the timeout when faulthandler's C thread ends the process itself, should the
 #: timer's Python thread not run (a thread holding the GIL, a blocked log handler)
 BACKSTOP_S = 5.0

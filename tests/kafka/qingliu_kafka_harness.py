@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service.kafka_local import free_ports
+from service.ports import free_ports
 
 TEXTS = (
     "肇庆市正在推进产业项目建设，今年新开工项目三十个。",

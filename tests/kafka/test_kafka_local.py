@@ -9,6 +9,7 @@ import pytest
 import qingliu_kafka_harness as h
 
 from service import kafka_local
+from service.ports import ephemeral_ports, free_ports
 
 
 def test_missing_jars_say_how_to_fetch_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,18 +35,16 @@ def test_pinned_version_is_kafka_4() -> None:
 
 
 def test_free_ports_are_distinct_and_free() -> None:
-    ports = kafka_local.free_ports(6)
+    ports = free_ports(6)
     assert len(set(ports)) == 6
     assert not any(kafka_local.port_open(p) for p in ports)
 
 
 def test_free_ports_lie_outside_the_ephemeral_range() -> None:
     """An outgoing connection cannot take one between the pick and the listener's bind."""
-    from service.ports import ephemeral_ports
-
     low, high = ephemeral_ports()
     assert low <= high
-    assert not any(low <= port <= high for port in kafka_local.free_ports(20))
+    assert not any(low <= port <= high for port in free_ports(20))
 
 
 @pytest.mark.kafka

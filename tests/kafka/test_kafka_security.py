@@ -19,6 +19,7 @@ import pytest
 import qingliu_kafka_harness as h
 
 from service import kafka_local
+from service.ports import free_ports
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -157,7 +158,7 @@ def test_wrong_credentials_are_an_authentication_error_not_an_unreachable_broker
 
     settings = Settings(broker="kafka://" + sasl_kafka, security_protocol="SASL_PLAINTEXT",
                         sasl_mechanism="PLAIN", sasl_username="qingliu", sasl_password=password,
-                        web_port=kafka_local.free_ports(1)[0], data_dir=str(tmp_path / "data"))
+                        web_port=free_ports(1)[0], data_dir=str(tmp_path / "data"))
     with pytest.raises(StartupError) as caught:
         asyncio.run(asyncio.wait_for(preflight(settings), 60))
     message = str(caught.value)

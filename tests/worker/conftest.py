@@ -59,7 +59,8 @@ class WorkerProcess:
 @pytest.fixture
 def spawn_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """``spawn_worker(broker_url, **env)`` starts a worker on fresh topics, group, web port and
-    data directory (``env``: more variables); every one still running is killed afterwards."""
+    data directory (``env``: more variables, or other values); every one still running is
+    killed afterwards."""
     started: list[WorkerProcess] = []
 
     def spawn(broker_url: str, **env: str) -> WorkerProcess:
@@ -68,7 +69,8 @@ def spawn_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
         variables = dict(os.environ, QINGLIU_BROKER=broker_url, QINGLIU_TOPIC_RAW=f"w{run}.raw",
                          QINGLIU_TOPIC_CLEAN=f"w{run}.clean", QINGLIU_TOPIC_DLQ=f"w{run}.dlq",
                          QINGLIU_GROUP_ID=f"g{run}", QINGLIU_WEB_PORT=str(port),
-                         QINGLIU_DATA_DIR=str(tmp_path / f"data-{run}"), **env)
+                         QINGLIU_DATA_DIR=str(tmp_path / f"data-{run}"))
+        variables.update(env)  # (these may replace the defaults above)
         log_path = tmp_path / f"worker-{run}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(worker_command(), env=variables, stdout=log,

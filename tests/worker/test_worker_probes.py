@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -204,29 +202,17 @@ async def test_exactly_once_on_apache_kafka_passes(kafka, tmp_path):
 
 
 # -- through `qingliu worker` --------------------------------------------------------------------
-def _worker(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
-    script = Path(sys.executable).with_name("qingliu")
-    command = [str(script), "worker"] if script.exists() else [
-        sys.executable, "-m", "service.cli", "worker"]
-    log = (tmp_path / "worker.log").open("wb")
-    return subprocess.Popen(command, env={**os.environ, "QINGLIU_LOG_LEVEL": "warning",
-                                          "QINGLIU_DATA_DIR": str(tmp_path / "data"),
-                                          "QINGLIU_PROCESSES": "0", **env},
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+QUIET = {"QINGLIU_LOG_LEVEL": "warning", "QINGLIU_PROCESSES": "0"}
 
 
 @pytest.mark.integration
-def test_worker_exactly_once_on_the_embedded_broker_is_one_line(tansu, tmp_path):
-    worker = _worker({"QINGLIU_BROKER": tansu.url, "QINGLIU_PROCESSING_GUARANTEE": "exactly_once",
-                      "QINGLIU_WEB_PORT": str(free_port())}, tmp_path)
+def test_worker_exactly_once_on_the_embedded_broker_is_one_line(tansu, spawn_worker):
+    worker = spawn_worker(tansu.url, QINGLIU_PROCESSING_GUARANTEE="exactly_once", **QUIET)
     try:
-        code = worker.wait(120)
+        code = worker.process.wait(120)
     finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(30)
-    output = (tmp_path / "worker.log").read_text(errors="replace")
+        worker.close()
+    output = worker.log_path.read_text(errors="replace")
     assert code == 1, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     (line,) = [text for text in output.splitlines() if "error" in text]
@@ -234,22 +220,18 @@ def test_worker_exactly_once_on_the_embedded_broker_is_one_line(tansu, tmp_path)
 
 
 @pytest.mark.integration
-def test_worker_web_port_zero_serves_on_the_port_it_logs(tansu, tmp_path):
+def test_worker_web_port_zero_serves_on_the_port_it_logs(tansu, spawn_worker):
     import re
     import time
     import urllib.request
 
-    run = uuid.uuid4().hex[:8]
-    worker = _worker({"QINGLIU_BROKER": tansu.url, "QINGLIU_WEB_PORT": "0",
-                      "QINGLIU_TOPIC_RAW": f"w{run}.raw", "QINGLIU_TOPIC_CLEAN": f"w{run}.clean",
-                      "QINGLIU_TOPIC_DLQ": f"w{run}.dlq", "QINGLIU_GROUP_ID": f"g{run}"},
-                     tmp_path)
-    log = tmp_path / "worker.log"
+    worker = spawn_worker(tansu.url, QINGLIU_WEB_PORT="0", **QUIET)
+    log = worker.log_path
     try:
         deadline = time.monotonic() + 120
         status = None
         while time.monotonic() < deadline and status != 200:
-            assert worker.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert worker.process.poll() is None, log.read_text(errors="replace")[-3000:]
             found = re.search(r"on port (\d+)", log.read_text(errors="replace"))
             if found:
                 try:
@@ -261,12 +243,11 @@ def test_worker_web_port_zero_serves_on_the_port_it_logs(tansu, tmp_path):
             time.sleep(0.3)
         assert status == 200, log.read_text(errors="replace")[-3000:]
     finally:
-        worker.terminate()
+        worker.process.terminate()
         try:
-            worker.wait(60)
+            worker.process.wait(60)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(30)
+            worker.close()
 
 
 class _TxnClient:
