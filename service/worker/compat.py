@@ -238,8 +238,16 @@ class Consumer(faust_aiokafka.Consumer):
             self.diag.unset_flag(CONSUMER_FETCHING)
 
     async def on_stop(self) -> None:
-        """Let every batch being published finish first, so the final commit covers them."""
+        """Let every batch being published finish first, so the final commit covers them.
+
+        Faust's ``on_stop`` commits through ``Consumer.commit``, which returns without
+        committing when a commit is already under way: the periodic one, begun before the last
+        batches were acknowledged, whose offsets the next owner would then publish again.  So
+        any commit under way is waited for first (no other can begin between the last wait and
+        Faust's commit: nothing yields in between)."""
         await self.app.before_final_commit()
+        while await self.maybe_wait_for_commit_to_finish():
+            pass  # (the periodic commit may have begun another meanwhile)
         await super().on_stop()
 
     async def on_partitions_revoked(self, revoked: set[Any]) -> None:
