@@ -10,8 +10,15 @@ word tables load lazily, once per process.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from service.edits import apply_edits, compose
 from service.fixers import FixResult
+from service.spun.compiled import prefer_current_sources
+
+# The engine's hot modules may be compiled (setup.py): run a module's source instead where it
+# changed since, or where QINGLIU_PURE_PYTHON asks for the sources.
+prefer_current_sources(__name__, Path(__file__).resolve().parent)
 
 KIND = "spun"
 SPUN_THRESHOLD = 0.5

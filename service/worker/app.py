@@ -34,6 +34,7 @@ from service.metrics import CONTENT_TYPE, Metrics
 from service.offload import Offload
 from service.pipeline import Limits, Origin, warm_up
 from service.rules.follow import attach as attach_rules
+from service.spun import compiled
 from service.worker import compat, probes, watchdog
 from service.worker.barrier import CommitBarrier
 from service.worker.batch import BatchProcessor, PublishedHook
@@ -80,10 +81,12 @@ class QingliuApp(compat.StopDuringRebalance, faust.App):
         await probes.wait_for_broker(self.settings, self.metrics)
         if self.offload is not None:
             await self.offload.ready()
+            log.info("pipeline processes ready; %s", compiled.describe())
         else:
             started = time.perf_counter()
             await asyncio.get_running_loop().run_in_executor(None, warm_up)
-            log.info("pipeline loaded in %.1fs", time.perf_counter() - started)
+            log.info("pipeline loaded in %.1fs; %s", time.perf_counter() - started,
+                     compiled.describe())
         await self.read_topic_limits()
         await super().on_start()
 
