@@ -1,7 +1,8 @@
 """Which of the spun engine's modules run compiled, and a guard against stale compiled copies.
 
 The build (``setup.py``) compiles the engine's hot modules with Cython, unchanged, and writes
-``compiled.json`` beside them: each source's SHA-256 at the time.  Python imports a compiled
+``compiled.<extension tag>.json`` beside them (:data:`MANIFEST`, one per interpreter, as the
+compiled files are): each source's SHA-256 at the time.  Python imports a compiled
 module before its source, so after an edit to a module compiled in place (an editable install)
 the old code would run.  :func:`prefer_current_sources`, called when the package is imported,
 loads the source of every module whose compiled copy does not match it, and of every module
@@ -17,10 +18,13 @@ import json
 import logging
 import os
 import sys
+import sysconfig
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
-MANIFEST = "compiled.json"
+# (setup.py's manifest_name: the same name)
+_EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+MANIFEST = "compiled" + _EXT_SUFFIX.removesuffix(".so") + ".json"
 PURE_ENV = "QINGLIU_PURE_PYTHON"
 
 log = logging.getLogger(__name__)
@@ -79,9 +83,14 @@ def prefer_current_sources(package: str, folder: Path, pure: bool | None = None)
             continue
         _finder.sources[name] = source
         redirected.append(name)
-        if not pure:
-            log.warning("%s changed since it was compiled: running its source (pip install "
-                        "-e . compiles it again)", source)
+        if pure:
+            continue
+        why = (
+            "changed since it was compiled"
+            if name in recorded
+            else "has a compiled copy with no record of its source"
+        )
+        log.warning("%s %s: running its source (pip install -e . compiles it again)", source, why)
     if redirected and _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
     return redirected

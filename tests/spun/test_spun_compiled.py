@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
@@ -113,8 +114,10 @@ def _repair(lines: Path, pure: bool) -> str:
 @pytest.mark.slow
 def test_compiled_and_python_engines_repair_alike(tmp_path):
     """The same edits, scores and tags, line for line, on spun and clean blind posts."""
-    if not compiled.status():
-        pytest.skip("the engine is not compiled in this install (pip install -e . compiles it)")
+    states = compiled.status()
+    if not states or set(states.values()) != {"compiled"}:
+        pytest.skip(f"the engine is not (all) compiled in this install: {compiled.describe()} "
+                    "(pip install -e . compiles it)")
     posts = []
     for name in ("round20", "round21"):
         for path in sorted((BLIND / name / "spun").glob("*.txt")):
@@ -126,13 +129,32 @@ def test_compiled_and_python_engines_repair_alike(tmp_path):
     assert _repair(lines, pure=False) == _repair(lines, pure=True)
 
 
+def _can_compile() -> bool:
+    """Whether this interpreter's C compiler and headers are here (what setup.py needs)."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    return shutil.which(compiler) is not None and headers.is_file()
+
+
 def test_a_machine_that_compiles_runs_the_compiled_engine():
-    """Where a C compiler exists and nothing asked for Python, the install compiled the engine
-    (the speed figures of ``qingliu bench repair`` assume it); a module edited since runs as
-    source and is reported so."""
-    if shutil.which("cc") is None or compiled.pure_python_requested():
-        pytest.skip("no C compiler here, or QINGLIU_PURE_PYTHON set")
+    """Where a C compiler and Python's headers exist and nothing asked for Python, the install
+    compiled the engine (the speed figures of ``qingliu bench repair`` assume it); a module
+    edited since runs as source and is reported so."""
+    if not _can_compile() or compiled.pure_python_requested():
+        pytest.skip("no C compiler or Python headers here, or QINGLIU_PURE_PYTHON set")
     states = compiled.status()
     assert states, "nothing compiled: run pip install -e . (setup.py compiles the engine)"
     assert set(states) >= {"service.spun.engine", "service.spun.neighbours",
                            "service.spun.swapper"}
+
+
+def test_the_manifest_is_per_interpreter_and_the_image_build_requires_compiling():
+    """setup.py and the runtime name the manifest alike (one per interpreter, as the compiled
+    files are), and the image's build stops where the engine does not compile."""
+    setup_py = (REPO / "setup.py").read_text(encoding="utf-8")
+    assert 'get_config_var("EXT_SUFFIX")' in setup_py and '"compiled" + suffix' in setup_py
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert compiled.MANIFEST == "compiled" + suffix.removesuffix(".so") + ".json"
+    assert 'REQUIRE_ENV = "QINGLIU_REQUIRE_COMPILED"' in setup_py
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "RUN QINGLIU_REQUIRE_COMPILED=1 pip wheel" in dockerfile
