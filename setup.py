@@ -101,8 +101,9 @@ def _remove_compiled_copies() -> None:
     for path in map(Path, COMPILED):
         for copy in path.parent.glob(f"{path.stem}.*.so"):
             copy.unlink()
-    for record in Path("service/spun").glob("compiled*.json"):
-        record.unlink()
+    for folder in {Path(path).parent for path in COMPILED}:
+        for record in folder.glob("compiled*.json"):
+            record.unlink()
 
 
 def _extensions() -> list:

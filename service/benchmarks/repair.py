@@ -20,29 +20,17 @@ def spun_text() -> str | None:
     return "\n".join(path.read_text(encoding="utf-8").rstrip("\n") for path in paths)
 
 
-def _cold_repair(text: str) -> None:
-    """``repair_text(text)`` after emptying the spun engine's LM window memos (they then hold
-    one repair's windows, so emptying them costs next to nothing)."""
+def _cold_repair(*posts: str) -> None:
+    """``repair_text`` of each post after emptying the spun engine's LM window memos (they then
+    hold one run's windows, so emptying them costs next to nothing): a stream's posts are new."""
     from service import pipeline
     from service.spun.engine import engine
 
     eng = engine()
     eng.window_score.clear()
     eng.swapper.word_score.clear()
-    pipeline.repair_text(text)
-
-
-def _cold_posts(lines: list[str]) -> None:
-    """Each line repaired as a post of its own, after emptying the LM window memos (a stream's
-    posts are new: this is where the swap judge and the LM calls dominate)."""
-    from service import pipeline
-    from service.spun.engine import engine
-
-    eng = engine()
-    eng.window_score.clear()
-    eng.swapper.word_score.clear()
-    for line in lines:
-        pipeline.repair_text(line)
+    for post in posts:
+        pipeline.repair_text(post)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     seg, _ = rate(lambda: jieba.lcut(mixed, HMM=False), len(mixed), min_time)
     posts = [line for line in mixed.splitlines() if line.strip()]
     posts_chars = sum(map(len, posts))
-    per_post, _ = rate(lambda: _cold_posts(posts), posts_chars, min_time)
+    per_post, _ = rate(lambda: _cold_repair(*posts), posts_chars, min_time)
     per_post_seg, _ = rate(lambda: [jieba.lcut(line, HMM=False) for line in posts], posts_chars,
                            min_time)
     enc, _ = rate(lambda: pipeline.repair_text(clean, fixers=pipeline.ENCODING_FIXERS),

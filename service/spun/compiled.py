@@ -100,21 +100,27 @@ def status() -> dict[str, str]:
     """Each engine module that has a compiled copy → ``"compiled"``, or ``"source"`` where
     :func:`prefer_current_sources` runs its source; empty when nothing was compiled."""
     folder = Path(__file__).resolve().parent
+    return _status(folder, _manifest(folder))
+
+
+def _status(folder: Path, manifest: dict) -> dict[str, str]:
     return {
         name: "source" if name in _finder.sources else "compiled"
-        for name in sorted(_manifest(folder).get("modules", {}))
+        for name in sorted(manifest.get("modules", {}))
         if _compiled_file(folder, name.rpartition(".")[2]) is not None
     }
 
 
 def describe() -> str:
     """One line for logs and benchmarks: how the engine runs."""
-    states = status()
+    folder = Path(__file__).resolve().parent
+    manifest = _manifest(folder)
+    states = _status(folder, manifest)
     if not states:
         return "spun engine: Python (not compiled)"
     compiled = [name.rpartition(".")[2] for name, state in states.items() if state == "compiled"]
     others = [name.rpartition(".")[2] for name, state in states.items() if state != "compiled"]
-    compiler = _manifest(Path(__file__).resolve().parent).get("compiler", "compiled")
+    compiler = manifest.get("compiler", "compiled")
     if not others:
         return f"spun engine: compiled ({compiler}): {', '.join(compiled)}"
     if not compiled:
