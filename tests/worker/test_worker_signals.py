@@ -16,6 +16,7 @@ import pytest
 
 from service.broker import EmbeddedBroker
 from service.ports import free_ports
+from service.samples import make_posts
 
 pytestmark = [pytest.mark.integration, pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc/PID/status")]
@@ -68,15 +69,18 @@ def _published(port: int) -> float:
 
 
 def _produce(bootstrap: str, topic: str, count: int) -> None:
+    """``count`` sample posts of several sentences (~100–300 characters): the worker takes far
+    longer to clean them than the producer takes to send them, so a backlog remains (posts of one
+    short sentence were cleaned as fast as they came, and the worker could be idle, all
+    committed, by the time the broker was frozen)."""
     from aiokafka import AIOKafkaProducer
 
     async def send() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20)
         await producer.start()
         try:
-            for n in range(count):
-                await producer.send(topic, f"这是第{n}条帖子，正在开展工作。".encode(),
-                                    key=str(n).encode())
+            for n, post in enumerate(make_posts(count)):
+                await producer.send(topic, post, key=str(n).encode())
             await producer.flush()
         finally:
             await producer.stop()
@@ -106,6 +110,8 @@ def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(spawn_worker, cpu_h
                 time.sleep(0.05)
             os.kill(broker.process.pid, signal.SIGSTOP)
             frozen = True
+            # (the premise: work left, so the stop has to publish and commit)
+            assert _published(worker.port) < POSTS, "the backlog was done before the freeze"
             worker.process.send_signal(signal.SIGTERM)
             status = worker.process.wait(STUCK_EXIT_TIMEOUT_S)
             text = worker.log_path.read_text(errors="replace")
