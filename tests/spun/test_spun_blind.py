@@ -279,6 +279,15 @@ FLOORS = {
         "spun:reword_r24+manualspin_r24": 0.145,  # 0.162 (first)
         "spun:reword_r24+garden_r24": 0.0,  # 0.000 (first)
     },
+    # Round 25: first measured 0.161 of errors removed, AUROC 0.767, no short clean post changed,
+    # three of 40 long clean paragraphs, 50 of 79 marked posts detected (the engine of 8f667e0).
+    "round25": {
+        "spun:respin_r25": 0.055,  # 0.069 (first)
+        "spun:docwash_r25": 0.275,  # 0.291 (first)
+        "spun:stargaze_r25": 0.14,  # 0.155 (first)
+        "spun:respin_r25+docwash_r25": 0.125,  # 0.142 (first)
+        "spun:respin_r25+stargaze_r25": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -307,6 +316,7 @@ AUROC = {
     "round22": 0.8,  # 0.831 (first)
     "round23": 0.82,  # 0.853 (first)
     "round24": 0.69,  # 0.719 (first)
+    "round25": 0.74,  # 0.767 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -336,6 +346,7 @@ MARKED = {
     "round22": 0.62,  # 37 of 57 (first)
     "round23": 0.69,  # 43 of 59 (first)
     "round24": 0.41,  # 28 of 65 (first)
+    "round25": 0.61,  # 50 of 79 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -401,6 +412,8 @@ CLEAN_FAILURES = {
     "round23": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
     "reading)",
     "round24": "four of its 40 hard long clean paragraphs are changed (texts not read; the first "
+    "reading)",
+    "round25": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
     "reading)",
 }
 
