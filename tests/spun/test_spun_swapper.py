@@ -108,6 +108,22 @@ def test_lines_leaning_clean_get_swap_evidence_only_where_the_lm_finds_them_unfl
     assert all(eng.swap_evidence(line, below, {}) == 0.0 for line in unfluent)
 
 
+# A manual's sentence padded by a round-trip spinner (使用 → 运用, 检查 → 查看检验, 电源 → 电力源 …)
+PADDED = (
+    "请在运用前查看检验电力源线是否完整良好，如有破坏损伤应当立即停息止住运用，"
+    "并联络系售后服务维护修理，切勿自己行动拆开卸下机器。"
+)
+
+
+def test_surviving_originals_of_the_table_leave_a_line_within_the_judges_reach():
+    """Originals that this lexicon's table would have spun pull a line's lexical evidence down
+    (to -2 here): evidence against *this* table, not against another spinner, so the judge still
+    counts for the line; far below, it does not."""
+    eng = engine()
+    assert eng.swap_evidence(PADDED, -2.0, {}) > 1.0
+    assert eng.swap_evidence(PADDED, -4.0, {}) == 0.0
+
+
 @pytest.mark.parametrize("suffix", ["", "_ctr", "_soft"])
 def test_a_model_with_inverted_rates_is_refused(tmp_path, suffix):
     data = json.loads(S.MODEL_PATH.read_text("utf-8"))
