@@ -10,7 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; round 19 is the blind round.  No build reads a round after round 17.
+change; rounds 19–24 were each the blind round until the next one arrived and are development data
+now; round 25 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
