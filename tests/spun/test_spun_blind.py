@@ -403,19 +403,19 @@ CLEAN_FAILURES = {
     "poem; two before old-style prose was recognised)",
     "round18": "one of its 40 hard long clean paragraphs is changed (a modern essay quoting a sutra; "
     "two before old-style prose was recognised)",
-    "round19": "two of its 40 hard long clean paragraphs are changed (an old-style petition of "
-    "two-character words and a modern service contract; four before old-style prose was "
-    "recognised)",
-    "round20": "two of its 40 hard long clean paragraphs are changed (an old-style petition of "
-    "two-character words and a modern factory report)",
-    "round21": "three of its 40 hard long clean paragraphs are changed (texts not read; four at "
-    "the first reading)",
-    "round23": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
-    "reading)",
-    "round24": "four of its 40 hard long clean paragraphs are changed (texts not read; the first "
-    "reading)",
-    "round25": "three of its 40 hard long clean paragraphs are changed (texts not read; the first "
-    "reading)",
+    "round19": "one of its 40 hard long clean paragraphs is changed (a modern service contract; "
+    "two before old-style documents of two-character words were recognised, four before "
+    "old-style prose was)",
+    "round20": "one of its 40 hard long clean paragraphs is changed (a modern factory report; two "
+    "before old-style documents of two-character words were recognised)",
+    "round21": "two of its 40 hard long clean paragraphs are changed (three before old-style "
+    "documents of two-character words were recognised, four at the first reading)",
+    "round23": "two of its 40 hard long clean paragraphs are changed (three at the first reading, "
+    "before old-style documents of two-character words were recognised)",
+    "round24": "three of its 40 hard long clean paragraphs are changed (four at the first reading, "
+    "before old-style documents of two-character words were recognised)",
+    "round25": "two of its 40 hard long clean paragraphs are changed (texts not read; three at the "
+    "first reading, before old-style documents of two-character words were recognised)",
 }
 
 
