@@ -115,10 +115,9 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
         return True
     if share < DOCUMENT_SHARE - 1e-9 or singles < DOCUMENT_SINGLES * in_words - 1e-9:
         return False
-    han = han_count(text)
     return (
-        len(_MODERN.findall(text)) <= DOCUMENT_MODERN * han + 1e-9
-        and share * han >= DOCUMENT_CLASSICAL - 1e-9
+        len(_CLASSICAL.findall(text)) >= DOCUMENT_CLASSICAL
+        and len(_MODERN.findall(text)) <= DOCUMENT_MODERN * han_count(text) + 1e-9
     )
 
 
