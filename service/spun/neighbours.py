@@ -33,6 +33,15 @@ SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more freq
 # Mandarin dictionary, so its rare characters are no spinner's fragments.  No spinner writes them.
 _CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉]")
 CANTONESE_MARKERS = 2
+# Written Wu (Shanghainese): the pronouns 阿拉 侬 伊拉, 覅 搿 辣海 哪能 侪, and words such as 辰光
+# 小囡 事体 白相 屋里厢.  A spinner may bring in one of them and repeat it (时候 → 辰光, 你 → 侬 and
+# 小孩 → 小囡 are in the development tables; no spun line of blind rounds 1-25 has two different
+# ones), but text with WU_MARKERS different ones is Wu prose, whose words (一家门, 老小, 困, 自家,
+# 辰光) are its own: it is read like old-style prose (see literary_register).
+_WU = re.compile(
+    "阿拉|伊拉|侬|覅|搿|辣海|哪能|侪|辰光|小囡|事体|白相|屋里厢|乘风凉|舍勿得|勿要|一家门|老早"
+)
+WU_MARKERS = 3
 # Classical and old-style (文言, 半文半白) prose: its function characters (之 其 而 于 也 矣 …)
 # make up at least CLASSICAL_SHARE of its Han characters and the modern ones (的 了 们 着 这 …)
 # at most MODERN_SHARE.  One-character words are its vocabulary, so its rare characters are no
@@ -76,6 +85,11 @@ def written_cantonese(text: str) -> bool:
     return len(_CANTONESE.findall(text)) >= CANTONESE_MARKERS
 
 
+def written_wu(text: str) -> bool:
+    """Whether ``text`` has at least ``WU_MARKERS`` different words of written Wu."""
+    return len(set(_WU.findall(text))) >= WU_MARKERS
+
+
 def _classical_share(text: str) -> float:
     """The share of classical function characters among the Han characters of ``text``, or -1
     where it has fewer than ``CLASSICAL_MIN_HAN`` of them or more modern ones than
@@ -98,11 +112,15 @@ def classical_register(text: str) -> bool:
 
 
 def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
-    """Whether ``text`` is classical prose (:func:`classical_register`) or old-style prose: at
+    """Whether ``text`` is classical prose (:func:`classical_register`), old-style prose (at
     most ``MODERN_SHARE`` modern function characters, at least ``OLD_STYLE_SHARE`` classical
     ones, and at least ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the
-    split ``segment`` gives.  Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年 and
-    不敷 are what such prose writes, and a modern reader's substitute is no restoration."""
+    split ``segment`` gives, or a document of two-character words: see ``DOCUMENT_SHARE``) or
+    written Wu (:func:`written_wu`).  Its words are its own, not a spinner's: 每岁, 不异, 此中,
+    本年, 不敷 and 辰光 are what such prose writes, and a standard modern substitute is no
+    restoration."""
+    if written_wu(text):
+        return True
     share = _classical_share(text)
     if share >= CLASSICAL_SHARE - 1e-9:
         return True

@@ -421,12 +421,15 @@ CLEAN_FAILURES = {
     "before old-style documents of two-character words were recognised)",
     "round21": "two of its 40 hard long clean paragraphs are changed (three before old-style "
     "documents of two-character words were recognised, four at the first reading)",
-    "round23": "two of its 40 hard long clean paragraphs are changed (three at the first reading, "
-    "before old-style documents of two-character words were recognised)",
-    "round24": "three of its 40 hard long clean paragraphs are changed (four at the first reading, "
-    "before old-style documents of two-character words were recognised)",
-    "round25": "two of its 40 hard long clean paragraphs are changed (texts not read; three at the "
-    "first reading, before old-style documents of two-character words were recognised)",
+    "round23": "one of its 40 hard long clean paragraphs is changed (two before written Wu was "
+    "recognised, three at the first reading, before old-style documents of two-character words "
+    "were recognised)",
+    "round24": "two of its 40 hard long clean paragraphs are changed (three before written Wu was "
+    "recognised, four at the first reading, before old-style documents of two-character words "
+    "were recognised)",
+    "round25": "one of its 40 hard long clean paragraphs is changed (two before written Wu was "
+    "recognised; three at the first reading, before old-style documents of two-character words "
+    "were recognised)",
     "round26": "three of its 40 hard long clean paragraphs are changed at the first reading (texts not "
     "read; no short clean post is changed)",
 }

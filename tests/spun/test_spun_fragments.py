@@ -271,3 +271,27 @@ def test_a_classical_essay_is_untouched():
         "何哉？志不立而心不专也。"
     )
     assert spun.fix(text).edits == []
+
+
+# A Shanghainese reminiscence, written for this test.  Before written Wu was recognised it was
+# judged spun (0.98) and got six edits (小囡 → 小孩, 爷叔 → 爷爷, 勿 → 不, 拆脱 → 解脱 …).
+WU_REMINISCENCE = (
+    "阿拉屋里厢老早住辣虹口一条弄堂里，日脚过得慢。天热辰光，大人小囡侪搬只小凳子出来乘风凉，"
+    "隔壁爷叔一面摇扇子一面讲山海经，讲到后半夜还勿肯困。后来弄堂拆脱，阿拉一家门搬到浦东新公房，"
+    "屋里厢宽敞了，自家有灶间有卫生间，就是邻舍隔壁碰面少了，老早的事体也慢慢淡了。"
+)
+
+
+def test_written_wu_is_untouched_and_one_wu_word_is_no_register():
+    from service.spun import neighbours
+
+    assert neighbours.written_wu(WU_REMINISCENCE)
+    assert literary_register(WU_REMINISCENCE, resources.segment)
+    assert spun.fix(WU_REMINISCENCE).edits == []
+    # A spinner may swap in one Wu word (时候 → 辰光, 你 → 侬) and repeat it: two different ones
+    # make no Wu prose, and the rest of the table's forms are still restored.
+    spun_with_wu = MODERN_SPUN.replace("改造完成后", "改造完成辰光，侬看").replace("很多", "辰光很多")
+    assert not neighbours.written_wu(spun_with_wu)
+    assert not literary_register(spun_with_wu, resources.segment)
+    restored = apply_edits(spun_with_wu, spun.fix(spun_with_wu).edits)
+    assert "今年" in restored and "其中" in restored
