@@ -9,7 +9,7 @@ import pytest
 
 from service import spun
 from service.edits import apply_edits
-from service.spun import resources
+from service.spun import neighbours, resources
 from service.spun.engine import FRAGMENT_RATE, SHORT_FRAGMENT_Z, binomial_tail_z, engine
 from service.spun.evaluate import distance
 from service.spun.neighbours import Neighbours, classical_register, literary_register
@@ -170,8 +170,6 @@ MODERN_SPUN_PLAIN = (
 
 
 def test_old_style_documents_of_two_character_words_are_untouched():
-    from service.spun import neighbours
-
     segment = resources.segment
     assert literary_register(GUILD_RULES, segment)
     assert spun.fix(GUILD_RULES).edits == []
@@ -283,8 +281,6 @@ WU_REMINISCENCE = (
 
 
 def test_written_wu_is_untouched_and_one_wu_word_is_no_register():
-    from service.spun import neighbours
-
     assert neighbours.written_wu(WU_REMINISCENCE)
     assert literary_register(WU_REMINISCENCE, resources.segment)
     assert spun.fix(WU_REMINISCENCE).edits == []
