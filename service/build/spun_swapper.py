@@ -14,7 +14,8 @@ trained on rounds 1–17, 14.6%.)
    (the character 5-gram and the word 3-gram of ``service.spun.wordlm`` in context);
    a row is positive when the spinner turned exactly that original into exactly that span.
    Contraction sites are fitted from ``FIT_CONTRACT_MIN`` characters; the service (and the rates
-   below) use them from ``CONTRACT_MIN``.
+   below) use them from ``CONTRACT_MIN``.  Runs the split broke (``swapper.is_broken``) are left
+   out of the fit; the service judges them with their logit lowered by ``SPLIT_LOGIT``.
 3. A logistic regression (L2, Newton steps) is fitted on all rows.  Leave-one-round-out figures
    (errors removed on the held-out round's lines when every line is treated as spun) are printed
    and stored, so the model's reach on tables it never saw is on record.
@@ -154,7 +155,7 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
     before = after = 0
     for (spun, orig, _, _), rows in zip(lines, rows_of, strict=True):
         best: dict[tuple[int, int], tuple[float, str]] = {}
-        for i, j, original, x in rows:
+        for i, j, original, x, _ in rows:
             p = model.prob(x)
             if p >= tau and p > best.get((i, j), (0.0, ""))[0]:
                 best[(i, j)] = (p, original)
@@ -179,11 +180,12 @@ def main(argv: list[str]) -> int:
     blind = _build_blind()
     lines = [row for name in DEV_ROUNDS for row in replay(blind, name)]
     rows_of = [
-        S.site_rows(spun, score, word_score, S.FIT_CONTRACT_MIN) for spun, _, _, _ in lines
+        S.site_rows(spun, score, word_score, S.FIT_CONTRACT_MIN, broken=False)
+        for spun, _, _, _ in lines
     ]
     xs, ys, groups = [], [], []
     for (_, _, gold, round_name), rows in zip(lines, rows_of, strict=True):
-        for i, j, original, x in rows:
+        for i, j, original, x, _ in rows:
             xs.append(x)
             ys.append(1.0 if gold.get((i, j)) == original else 0.0)
             groups.append(round_name)

@@ -90,6 +90,11 @@ def written_wu(text: str) -> bool:
     return len(set(_WU.findall(text))) >= WU_MARKERS
 
 
+def has_classical_function_char(text: str) -> bool:
+    """Whether ``text`` has a classical function character (之 其 而 也 …)."""
+    return _CLASSICAL.search(text) is not None
+
+
 def _classical_share(text: str) -> float:
     """The share of classical function characters among the Han characters of ``text``, or -1
     where it has fewer than ``CLASSICAL_MIN_HAN`` of them or more modern ones than

@@ -166,8 +166,8 @@ def test_fast_judgement_equals_the_model_on_every_feature_row(judge):
     floor = min(judge.model.tau, S.DENSITY_P, S.SOFT_P)
     for line in lines:
         expected: dict[tuple[int, int], tuple[float, str]] = {}
-        for i, j, original, x in S.site_rows(line, judge.score, judge.word_score):
-            p = judge.model.prob(x)
+        for i, j, original, x, offset in S.site_rows(line, judge.score, judge.word_score):
+            p = judge.model.prob(x, offset)
             if p > expected.get((i, j), (0.0, ""))[0]:
                 expected[(i, j)] = (p, original)
         got = judge.judged(line)
@@ -207,8 +207,14 @@ def test_contraction_sites_are_runs_of_segmented_words():
     sites = S.contraction_sites(line)
     assert (2, 6, ("撤退", "离开")) in sites and (12, 16, ("磁性", "盘片")) in sites
     for start, end, parts in sites:
+        if S.is_broken(start, end, parts):  # (a run the split broke: two pairs, one cut already)
+            assert end - start == 2 * S.CUT_LEN and len(parts) == 2
+            continue
         assert line[start:end] == "".join(parts)
         assert S.CONTRACT_MIN <= end - start <= S.CONTRACT_MAX and len(parts) >= 2
+    assert S.contraction_sites(line, broken=False) == [
+        site for site in sites if not S.is_broken(*site)
+    ]
 
 
 def test_three_character_expansions_are_contraction_sites():
@@ -219,6 +225,21 @@ def test_three_character_expansions_are_contraction_sites():
     ]:
         assert site in S.contraction_sites(line)
         assert original in {c.original for c in S.contractions(site[2])}
+
+
+def test_an_expansion_the_split_broke_is_a_site_with_its_fragment_cut_already():
+    """文书档件 splits as 文书/档/件: no run of the split holds 档件, but read as two pairs, the
+    pair 档件 of two one-character words is no word and its fragment 件 is what is left of 文件.
+    Pairs that cut a word of the split (还/没有/散), classical one-character words (知之足矣) and
+    written Cantonese are no such sites."""
+    line = "打开文书档件再修改"
+    assert res.segment(line)[1:4] == ["文书", "档", "件"]
+    site = (2, 6, ("文书", "件"))
+    assert site in S.contraction_sites(line)
+    assert "文件" in {c.original for c in S.contractions(site[2])}
+    for clean in ("还没有散", "知之足矣，何必好之", "佢喺度等咗好耐，档件都睇晒"):
+        for start, end, parts in S.contraction_sites(clean):
+            assert "".join(parts) == clean[start:end], (clean, parts)
 
 
 def test_swaps_on_development_lines_remove_more_errors_than_they_make(judge):
