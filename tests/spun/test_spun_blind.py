@@ -432,19 +432,15 @@ CLEAN_FAILURES = {
     "before old-style documents of two-character words were recognised)",
     "round21": "two of its 40 hard long clean paragraphs are changed (three before old-style "
     "documents of two-character words were recognised, four at the first reading)",
-    "round23": "one of its 40 hard long clean paragraphs is changed (two before written Wu was "
-    "recognised, three at the first reading, before old-style documents of two-character words "
-    "were recognised)",
     "round24": "two of its 40 hard long clean paragraphs are changed (three before written Wu was "
     "recognised, four at the first reading, before old-style documents of two-character words "
     "were recognised)",
-    "round25": "one of its 40 hard long clean paragraphs is changed (two before written Wu was "
-    "recognised; three at the first reading, before old-style documents of two-character words "
-    "were recognised)",
-    "round26": "two of its 40 hard long clean paragraphs are changed (texts not read; three at the "
-    "first reading, before written Wu was recognised; no short clean post is changed)",
-    "round27": "two of its 40 hard long clean paragraphs are changed (texts not read; the first "
-    "reading; no short clean post is changed)",
+    "round26": "one of its 40 hard long clean paragraphs is changed (two before the formulae of old "
+    "contracts and proclamations were recognised; three at the first reading, before written Wu "
+    "was recognised; no short clean post is changed)",
+    "round27": "one of its 40 hard long clean paragraphs is changed (texts not read; two at the first "
+    "reading, before the formulae of old contracts and proclamations were recognised; no short "
+    "clean post is changed)",
 }
 
 

@@ -291,3 +291,25 @@ def test_written_wu_is_untouched_and_one_wu_word_is_no_register():
     assert not literary_register(spun_with_wu, resources.segment)
     restored = apply_edits(spun_with_wu, spun.fix(spun_with_wu).edits)
     assert "今年" in restored and "其中" in restored
+
+
+OLD_DEED = (
+    "立卖田契人刘长顺，今因家中缺少使用，无力周转，情愿将祖遗水田二亩，坐落村南塘边，"
+    "东至王姓田，西至大路，凭中出卖与本村赵宅名下为业。当日三面言定，田价大洋六十元整，"
+    "当日交足，分文不欠。此田系本人祖遗之业，与房族人等无干，日后不得异言。空口无凭，立此卖契为据。"
+)
+
+
+def test_an_old_contract_is_untouched_and_two_formulae_are_no_register():
+    """A deed of sale has few classical function characters (之 twice) but its formulae (今因,
+    凭中, 名下为业, 三面言定, 分文不欠, 不得异言, 空口无凭) are old-style documents' own: 情愿,
+    出卖 and 不欠 are no spinner's forms there (without the register: 情愿 → 愿意, 出卖 → 出售)."""
+    assert neighbours.old_document(OLD_DEED)
+    assert literary_register(OLD_DEED, resources.segment)
+    assert spun.fix(OLD_DEED).edits == []
+    # Two formulae in a spinner's rewrite of modern prose make no old document.
+    spun_with_two = MODERN_SPUN.replace("改造完成后", "今因改造完成后，听凭")
+    assert not neighbours.old_document(spun_with_two)
+    assert not literary_register(spun_with_two, resources.segment)
+    restored = apply_edits(spun_with_two, spun.fix(spun_with_two).edits)
+    assert "今年" in restored and "其中" in restored
