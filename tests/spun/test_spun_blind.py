@@ -425,9 +425,6 @@ CLEAN_FAILURES = {
     "poem; two before old-style prose was recognised)",
     "round18": "one of its 40 hard long clean paragraphs is changed (a modern essay quoting a sutra; "
     "two before old-style prose was recognised)",
-    "round19": "one of its 40 hard long clean paragraphs is changed (a modern service contract; "
-    "two before old-style documents of two-character words were recognised, four before "
-    "old-style prose was)",
     "round20": "one of its 40 hard long clean paragraphs is changed (a modern factory report; two "
     "before old-style documents of two-character words were recognised)",
     "round21": "two of its 40 hard long clean paragraphs are changed (three before old-style "

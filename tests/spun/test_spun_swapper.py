@@ -217,6 +217,18 @@ def test_contraction_sites_are_runs_of_segmented_words():
     ]
 
 
+def test_two_words_that_go_together_are_no_contraction_site():
+    """物业服务 and 经济发展 are collocations the word model knows (物业服务 is no round-trip
+    expansion of 业务); 撤退离开 is not one."""
+    line = "第三条 物业服务人应当按约定维修"
+    assert "业务" in {c.original for c in S.contractions(("物业", "服务"))}
+    assert S._collocation("物业", "服务") >= S.CTR_BIGRAM
+    assert S._collocation("经济", "发展") >= S.CTR_BIGRAM
+    assert all(site[:2] != (4, 8) for site in S.contraction_sites(line))
+    assert S._collocation("撤退", "离开") < S.CTR_BIGRAM
+    assert (2, 6, ("撤退", "离开")) in S.contraction_sites("请先撤退离开现场")
+
+
 def test_three_character_expansions_are_contraction_sites():
     """A character padded into a word of its own (改造 → 改建造, 过去 → 过往去) is a site."""
     for line, site, original in [
