@@ -14,8 +14,9 @@ trained on rounds 1–17, 14.6%.)
    (the character 5-gram and the word 3-gram of ``service.spun.wordlm`` in context);
    a row is positive when the spinner turned exactly that original into exactly that span.
    Contraction sites are fitted from ``FIT_CONTRACT_MIN`` characters; the service (and the rates
-   below) use them from ``CONTRACT_MIN``.  Runs the split broke (``swapper.is_broken``) are left
-   out of the fit; the service judges them with their logit lowered by ``SPLIT_LOGIT``.
+   below) use them from ``CONTRACT_MIN``.  Runs the split broke (``swapper._split_site``) are
+   left out of the fit; the service judges those with a part cut already with their logit
+   lowered by ``SPLIT_LOGIT``.
 3. A logistic regression (L2, Newton steps) is fitted on all rows.  Leave-one-round-out figures
    (errors removed on the held-out round's lines when every line is treated as spun) are printed
    and stored, so the model's reach on tables it never saw is on record.
@@ -155,8 +156,8 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
     before = after = 0
     for (spun, orig, _, _), rows in zip(lines, rows_of, strict=True):
         best: dict[tuple[int, int], tuple[float, str]] = {}
-        for i, j, original, x, _ in rows:
-            p = model.prob(x)
+        for i, j, original, x, offset in rows:
+            p = model.prob(x, offset)
             if p >= tau and p > best.get((i, j), (0.0, ""))[0]:
                 best[(i, j)] = (p, original)
         taken = [False] * len(spun)

@@ -47,10 +47,14 @@ WU_MARKERS = 3
 # spinner writes them (no spun line of blind rounds 1-26 has two different ones), and a document
 # with OLD_DOCUMENT_MARKERS different ones is read like old-style prose, however few classical
 # function characters its list of goods, prices and boundaries leaves (2-5 in 160 characters).
-_OLD_DOCUMENT = re.compile(
-    "今因|凭中|三面(?:言定|议定|议明|言明)|名下为业|分文不欠|不得异言|(?:空口|口说)(?:无|难)(?:凭|据)"
-    "|恐口无凭|立此为据|听凭|此系两愿|并无逼勒|照得|合行出示|自示之后|特示|毋违|各宜凛遵|须至.{0,3}者"
-)
+_OLD_DOCUMENT = tuple(
+    re.compile(formula)
+    for formula in (
+        "今因", "凭中", "三面(?:言定|议定|议明|言明)", "名下为业", "分文不欠", "不得异言",
+        "(?:空口|口说)(?:无|难)(?:凭|据)|恐口无凭", "立此为据", "听凭", "此系两愿", "并无逼勒",
+        "照得", "合行出示", "自示之后", "特示", "毋违", "各宜凛遵", "须至(?:告示|示|牒)者",
+    )
+)  # one pattern per formula: its variants (空口无凭, 口说无据) are one
 OLD_DOCUMENT_MARKERS = 3
 # Classical and old-style (文言, 半文半白) prose: its function characters (之 其 而 于 也 矣 …)
 # make up at least CLASSICAL_SHARE of its Han characters and the modern ones (的 了 们 着 这 …)
@@ -98,7 +102,7 @@ def written_cantonese(text: str) -> bool:
 def old_document(text: str) -> bool:
     """Whether ``text`` has at least ``OLD_DOCUMENT_MARKERS`` different formulae of an old
     contract or proclamation."""
-    return len(set(_OLD_DOCUMENT.findall(text))) >= OLD_DOCUMENT_MARKERS
+    return sum(1 for formula in _OLD_DOCUMENT if formula.search(text)) >= OLD_DOCUMENT_MARKERS
 
 
 def written_wu(text: str) -> bool:
@@ -137,9 +141,9 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
     most ``MODERN_SHARE`` modern function characters, at least ``OLD_STYLE_SHARE`` classical
     ones, and at least ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the
     split ``segment`` gives, or a document of two-character words: see ``DOCUMENT_SHARE``), an
-    old contract or proclamation (:func:`old_document`) or written Wu (:func:`written_wu`).  Its words are its own, not a spinner's: 每岁, 不异, 此中,
-    本年, 不敷 and 辰光 are what such prose writes, and a standard modern substitute is no
-    restoration."""
+    old contract or proclamation (:func:`old_document`) or written Wu (:func:`written_wu`).
+    Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年, 不敷 and 辰光 are what such
+    prose writes, and a standard modern substitute is no restoration."""
     if written_wu(text) or old_document(text):
         return True
     share = _classical_share(text)

@@ -9,8 +9,8 @@ swaps that give a dictionary word, always towards a *more frequent* word (what n
 does: 88% of the swaps in the development tables).  Runs of two to four words of 4–6 characters
 may be round-trip expansions (a back-translating spinner renders each character of a word as a
 word: 撤离 → 撤退离开); their candidates are the :func:`contractions`.  Where the segmentation
-broke such a made-up word into one-character words (授给职权 as 授/给/职权), its two pairs are a
-site too, judged a little less likely.  The best few by static prior are scored in context with
+broke such a made-up word into one-character words (文书档件 as 文书/档/件), its two pairs are a
+site too.  The best few by static prior are scored in context with
 the character 5-gram and, where it can matter, the word 3-gram (:mod:`service.spun.wordlm`, its
 gain clipped to ±``WORD_CLIP``), and a logistic model
 (``service/data/spun/swapper.json``, trained by ``service.build.spun_swapper`` on development
@@ -58,12 +58,12 @@ CONTRACT_MIN, CONTRACT_MAX = 3, 6  # lengths of a site that may be a round-trip 
 FIT_CONTRACT_MIN = 4
 CONTRACT_WORDS = 4  # most words in an expansion
 CUT_LEN = 2  # an expansion renders a character as a word of this length (撤 → 撤退)
-# A run the split broke (:func:`_split_site`) is a weaker guess than a run it kept: the judge,
-# trained without such sites, sees the pair's leftover character as a word of its own.  Their
-# logit is lowered by this much.  Decided on blind rounds 1-26: 0 and -0.5 restored more but
-# changed a clean paragraph of 1998 news (鸿福不临 → 福临) and added errors to a column; -1.0
-# removed 0.17 and 1.0 points more errors (rounds 1-12, 13-26) and detected 12 and 17 more marked
-# posts, with the same clean paragraphs changed.
+# A run the split broke whose fragment was cut already (:func:`has_cut_part`) is a weaker guess
+# than a run the split kept: the judge, trained without such sites, sees that character as a
+# word of its own.  Their logit is lowered by this much.  Decided on blind rounds 1-26: 0 and
+# -0.5 restored more but changed a clean paragraph of 1998 news (鸿福不临 → 福临) and added errors
+# to a column; -1.0 removed 0.17 and 1.0 points more errors (rounds 1-12, 13-26) and detected 12
+# and 17 more marked posts, with the same clean paragraphs changed.
 SPLIT_LOGIT = -1.0
 # Two words that go together (物业 服务, 经济 发展: the word model's bigram log10 P(second | first)
 # at least this) are a collocation, not a round-trip expansion of one word: no contraction site.
@@ -143,8 +143,8 @@ def contraction_sites(
     and has a word of ``CUT_LEN`` characters, two words that go together excepted
     (``CTR_BIGRAM``): where a round-trip expansion can sit; with
     ``broken``, also the runs of four characters whose split broke such an expansion
-    (:func:`_split_site`), with the parts it was made of (shorter than the run: see
-    :func:`is_broken`)."""
+    (:func:`_split_site`), with the parts it was made of: two pairs, one of them cut already
+    where it holds one fragment (:func:`has_cut_part`)."""
     tokens = res.segment(line)
     starts = []
     at = 0
@@ -182,14 +182,14 @@ def _split_site(line: str, at: int, run: tuple[str, ...]) -> tuple[str, ...] | N
     """The parts of a round-trip expansion the segmentation broke, for the run of words ``run``
     of four characters at ``at``, or ``None``.
 
-    A spinner's made-up word can split as one-character words (授给职权 as 授/给/职权, 预备副份 as
-    预备/副/份), so no run of the split has the two-character word that holds 授 or 副.  Read as
-    two pairs instead, where a pair made of two one-character words is no word and has a
+    A spinner's made-up word can split as one-character words (文书档件 as 文书/档/件, 预备副份
+    as 预备/副/份), so no run of the split has the two-character word that holds 件 or 副.  Read
+    as two pairs instead, where a pair made of two one-character words is no word and has a
     fragment in it (a character rare as a word of its own that no dictionary word of the line
     covers: what an expansion leaves of the original's character).  A pair with one fragment
-    becomes that character, cut already (授给 → 授); the other parts are cut as usual.
-    Classical function characters (之 其 皆 也) are one-character words of their own, and
-    written Cantonese has no fragments."""
+    becomes that character, cut already (档件 → 件); a pair with two is cut as usual, like the
+    other parts.  Classical function characters (之 其 而 也) are one-character words of their
+    own, and written Cantonese has no fragments."""
     if CUT_LEN not in itertools.accumulate(map(len, run)):
         return None  # the pairs would cut one of the split's words
     words = res.words()
@@ -214,18 +214,22 @@ def _split_site(line: str, at: int, run: tuple[str, ...]) -> tuple[str, ...] | N
 
 @lru_cache(maxsize=65536)
 def _collocation(first: str, second: str) -> float:
-    """log10 P(second | first) in the word model where it has the bigram, else -99."""
+    """log10 P(second | first) in the word model where it has the bigram, else -99 (two words
+    of Han characters: the only ones contraction sites pass)."""
     scores = list(wordlm.model().full_scores(f"{first} {second}", False, False))
     return scores[1][0] if scores[1][1] >= 2 else -99.0
 
 
-def is_broken(start: int, end: int, parts: tuple[str, ...]) -> bool:
-    """Whether the contraction site ``(start, end, parts)`` is a run the split broke."""
+def has_cut_part(start: int, end: int, parts: tuple[str, ...]) -> bool:
+    """Whether a part of the contraction site ``(start, end, parts)`` is cut already (a pair of
+    a run the split broke with one fragment): the judge, which reads every part as a word, sees
+    that character as one."""
     return sum(map(len, parts)) < end - start
 
 
 def _uncovered(line: str, pos: int) -> bool:
-    """Whether no dictionary word of 2 to ``FRAGMENT_SPAN`` characters of ``line`` covers ``pos``."""
+    """Whether no dictionary word of 2 to ``FRAGMENT_SPAN`` characters of ``line`` covers
+    ``pos`` (what makes a rare character a fragment: see ``Neighbours.fragment_positions``)."""
     words = res.words()
     n = len(line)
     for size in range(2, FRAGMENT_SPAN + 1):
@@ -439,8 +443,8 @@ def site_rows(
     """Every (start, end, original, features, logit offset) the line offers, for training and
     judging; ``score`` and ``word_score`` are the character and word models' window scorers;
     ``shortest``: of its contraction sites (the build fits on ``FIT_CONTRACT_MIN``); ``broken``:
-    with the runs the split broke (the build fits without them), whose offset is
-    ``SPLIT_LOGIT``."""
+    with the runs the split broke (the build fits without them); the offset is ``SPLIT_LOGIT``
+    where a part was cut already (:func:`has_cut_part`), else 0."""
     norm = lm.normalize_char(line)
     rows: list[Row] = []
     words = res.words()
@@ -449,7 +453,7 @@ def site_rows(
         cands = candidates(form) if parts is None else contractions(parts)
         if not cands:
             continue
-        offset = SPLIT_LOGIT if parts is not None and is_broken(i, j, parts) else 0.0
+        offset = SPLIT_LOGIT if parts is not None and has_cut_part(i, j, parts) else 0.0
         left = norm[max(0, i - CTX) : i]
         right = norm[j : j + CTX]
         keep = score(left + norm[i:j] + right)
@@ -472,7 +476,7 @@ class Swapper:
     :meth:`judged` computes the model's logit directly: the part that depends on the site's form
     (or contraction run) and candidate alone is computed once per form (memoized, bounded), the
     rest per site; the word model's gain and the in-line terms only for candidates that could
-    still reach the floor.  It gives ``model.prob(features(...))`` for every row of
+    still reach the floor.  It gives ``model.prob(features(...), offset)`` for every row of
     :func:`site_rows` (up to rounding: the sums run in another order), keeping only sites likely
     enough to matter (p ≥ min(``tau``, ``DENSITY_P``, ``SOFT_P``)).
     """
@@ -587,7 +591,7 @@ class Swapper:
                     z += k_in
                 if z > top:
                     top, pick = z, cand.original
-            if parts is not None and is_broken(i, j, parts):
+            if parts is not None and has_cut_part(i, j, parts):
                 top += SPLIT_LOGIT
             if top >= floor:
                 prob = 1.0 / (1.0 + math.exp(-top))
