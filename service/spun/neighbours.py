@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable, Container, Iterable
 from itertools import compress
 
+import ahocorasick
+
 PARTNERS = 24  # partner characters tried per character, best first
 WORD_FREQ = -5.3  # log10 relative frequency a repaired pair must reach (≈ 5 per million words)
 WRITTEN_FREQ = -20.0  # a written pair at least this frequent is a dictionary word: no candidates
@@ -47,14 +49,13 @@ WU_MARKERS = 3
 # spinner writes them (no spun line of blind rounds 1-26 has two different ones), and a document
 # with OLD_DOCUMENT_MARKERS different ones is read like old-style prose, however few classical
 # function characters its list of goods, prices and boundaries leaves (2-5 in 160 characters).
-_OLD_DOCUMENT = tuple(
-    re.compile(formula)
-    for formula in (
-        "今因", "凭中", "三面(?:言定|议定|议明|言明)", "名下为业", "分文不欠", "不得异言",
-        "(?:空口|口说)(?:无|难)(?:凭|据)|恐口无凭", "立此为据", "听凭", "此系两愿", "并无逼勒",
-        "照得", "合行出示", "自示之后", "特示", "毋违", "各宜凛遵", "须至(?:告示|示|牒)者",
-    )
-)  # one pattern per formula: its variants (空口无凭, 口说无据) are one
+OLD_DOCUMENT_FORMULAE = (  # each formula with its variants (空口无凭, 口说无据 are one)
+    ("今因",), ("凭中",), ("三面言定", "三面议定", "三面议明", "三面言明"), ("名下为业",),
+    ("分文不欠",), ("不得异言",),
+    ("空口无凭", "空口难凭", "空口无据", "口说无凭", "口说无据", "口说难凭", "恐口无凭"),
+    ("立此为据",), ("听凭",), ("此系两愿",), ("并无逼勒",), ("照得",), ("合行出示",),
+    ("自示之后",), ("特示",), ("毋违",), ("各宜凛遵",), ("须至告示者", "须至示者", "须至牒者"),
+)
 OLD_DOCUMENT_MARKERS = 3
 # Classical and old-style (文言, 半文半白) prose: its function characters (之 其 而 于 也 矣 …)
 # make up at least CLASSICAL_SHARE of its Han characters and the modern ones (的 了 们 着 这 …)
@@ -102,7 +103,28 @@ def written_cantonese(text: str) -> bool:
 def old_document(text: str) -> bool:
     """Whether ``text`` has at least ``OLD_DOCUMENT_MARKERS`` different formulae of an old
     contract or proclamation."""
-    return sum(1 for formula in _OLD_DOCUMENT if formula.search(text)) >= OLD_DOCUMENT_MARKERS
+    found = {formula for _, formula in _old_document_automaton().iter(text)}
+    return len(found) >= OLD_DOCUMENT_MARKERS
+
+
+_old_document_lock = threading.Lock()
+_old_document: ahocorasick.Automaton | None = None
+
+
+def _old_document_automaton() -> ahocorasick.Automaton:
+    """The formulae of ``OLD_DOCUMENT_FORMULAE`` as one automaton (built on first use; one pass
+    over a text finds them all, where a regular expression of them costs several times more)."""
+    global _old_document
+    if _old_document is None:
+        with _old_document_lock:
+            if _old_document is None:
+                auto = ahocorasick.Automaton()
+                for index, variants in enumerate(OLD_DOCUMENT_FORMULAE):
+                    for variant in variants:
+                        auto.add_word(variant, index)
+                auto.make_automaton()
+                _old_document = auto
+    return _old_document
 
 
 def written_wu(text: str) -> bool:
