@@ -132,6 +132,17 @@ def written_wu(text: str) -> bool:
     return len(set(_WU.findall(text))) >= WU_MARKERS
 
 
+def in_a_word(text: str, i: int, words: Container[str], shortest: int = 2) -> bool:
+    """Whether a word of ``words`` of ``shortest`` to ``FRAGMENT_SPAN`` characters of ``text``
+    covers position ``i`` (a rare character no such word covers is a fragment)."""
+    n = len(text)
+    for size in range(shortest, FRAGMENT_SPAN + 1):
+        for a in range(max(0, i - size + 1), min(i, n - size) + 1):
+            if text[a : a + size] in words:
+                return True
+    return False
+
+
 def has_classical_function_char(text: str) -> bool:
     """Whether ``text`` has a classical function character (之 其 而 也 …)."""
     return _CLASSICAL.search(text) is not None
@@ -272,18 +283,7 @@ class Neighbours:
         ]
         if not left:
             return []
-        out: list[int] = []
-        for i in left:
-            hit = False
-            for size in range(3, FRAGMENT_SPAN + 1):
-                for a in range(max(0, i - size + 1), min(i, n - size) + 1):
-                    if text[a : a + size] in longer:
-                        hit = True
-                        break
-                if hit:
-                    break
-            if not hit:
-                out.append(i)
+        out = [i for i in left if not in_a_word(text, i, longer, 3)]
         if out and (written_cantonese(text) or classical_register(text)):
             return []  # (checked last: most lines have no fragments left by here)
         return out

@@ -42,8 +42,8 @@ from service.spun import lm, wordlm
 from service.spun import resources as res
 from service.spun.neighbours import (
     FRAGMENT_FREQ,
-    FRAGMENT_SPAN,
     has_classical_function_char,
+    in_a_word,
     written_cantonese,
 )
 
@@ -202,7 +202,8 @@ def _split_site(line: str, at: int, run: tuple[str, ...]) -> tuple[str, ...] | N
         rare = [
             ch
             for d, ch in enumerate(pair)
-            if res.word_freq(ch) < FRAGMENT_FREQ and _uncovered(line, at + CUT_LEN * q + d)
+            if res.word_freq(ch) < FRAGMENT_FREQ
+            and not in_a_word(line, at + CUT_LEN * q + d, words)
         ]
         broken = broken or bool(rare)
         if len(rare) == 1:
@@ -225,18 +226,6 @@ def has_cut_part(start: int, end: int, parts: tuple[str, ...]) -> bool:
     a run the split broke with one fragment): the judge, which reads every part as a word, sees
     that character as one."""
     return sum(map(len, parts)) < end - start
-
-
-def _uncovered(line: str, pos: int) -> bool:
-    """Whether no dictionary word of 2 to ``FRAGMENT_SPAN`` characters of ``line`` covers
-    ``pos`` (what makes a rare character a fragment: see ``Neighbours.fragment_positions``)."""
-    words = res.words()
-    n = len(line)
-    for size in range(2, FRAGMENT_SPAN + 1):
-        for a in range(max(0, pos - size + 1), min(pos, n - size) + 1):
-            if line[a : a + size] in words:
-                return False
-    return True
 
 
 @lru_cache(maxsize=65536)
@@ -566,8 +555,11 @@ class Swapper:
             slope = k_gain + (k_gain_word if is_word else 0.0)
             if parts is not None:
                 slope += k_gain_ctr
+            # (a part cut already lowers every candidate's logit: see SPLIT_LOGIT)
+            offset = SPLIT_LOGIT if parts is not None and has_cut_part(i, j, parts) else 0.0
             partial = []
             for rank, (gain, _, z) in enumerate(gains):
+                z += offset
                 z += slope * gain + k_rank * rank
                 if gain > 0.0:
                     z += k_pos * gain
@@ -591,8 +583,6 @@ class Swapper:
                     z += k_in
                 if z > top:
                     top, pick = z, cand.original
-            if parts is not None and has_cut_part(i, j, parts):
-                top += SPLIT_LOGIT
             if top >= floor:
                 prob = 1.0 / (1.0 + math.exp(-top))
                 # (a three-character span is a site twice: as a substring and as a contraction)
