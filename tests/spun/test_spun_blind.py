@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–26 were each the blind round until the next one arrived and are development data
-now; round 27 is the blind round.  No build reads a round after round 17.
+change; rounds 19–27 were each the blind round until the next one arrived and are development data
+now; round 28 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -307,6 +307,16 @@ FLOORS = {
         "spun:repost_r27+docshift_r27": 0.22,  # 0.237 (first)
         "spun:repost_r27+teahouse_r27": 0.0,  # 0.000 (first)
     },
+    # Round 28: first measured 0.332 of errors removed, AUROC 0.796, no short clean post changed,
+    # one of 40 long clean paragraphs, 45 of 68 marked posts detected (the engine of 6510a95; the
+    # same figures after seven short clean posts were reworded on review, AUROC 0.7964 to 0.7958).
+    "round28": {
+        "spun:rescrape_r28": 0.165,  # 0.182 (first)
+        "spun:docflip_r28": 0.62,  # 0.637 (first)
+        "spun:birding_r28": -0.005,  # 0.010 (first)
+        "spun:rescrape_r28+docflip_r28": 0.285,  # 0.304 (first)
+        "spun:rescrape_r28+birding_r28": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -338,6 +348,7 @@ AUROC = {
     "round25": 0.74,  # 0.767 (first)
     "round26": 0.84,  # 0.873 (first)
     "round27": 0.85,  # 0.882 (first)
+    "round28": 0.77,  # 0.796 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -370,6 +381,7 @@ MARKED = {
     "round25": 0.61,  # 50 of 79 (first)
     "round26": 0.78,  # 62 of 77 (first)
     "round27": 0.64,  # 47 of 71 (first)
+    "round28": 0.64,  # 45 of 68 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -438,6 +450,8 @@ CLEAN_FAILURES = {
     "round27": "one of its 40 hard long clean paragraphs is changed (texts not read; two at the first "
     "reading, before the formulae of old contracts and proclamations were recognised; no short "
     "clean post is changed)",
+    "round28": "one of its 40 hard long clean paragraphs is changed at the first reading (texts not "
+    "read; no short clean post is changed)",
 }
 
 
