@@ -369,3 +369,41 @@ def test_round_trip_expansions_are_undone_in_a_spun_paragraph_and_kept_in_clean_
     restored = {(e.before, e.after) for e in result.edits}
     assert {("撤退离开", "撤离"), ("检验查看", "检查")} <= restored
     assert "磁盘空间" in apply_edits(spun_text, result.edits)
+
+
+def test_a_likelier_swap_replaces_the_lexicon_restorations_inside_it():
+    """A lexicon restoration of part of an expansion (侍务 → 服务 in 服侍务) gives way to a swap
+    of the whole run at least SWAP_OVERRIDE_P likely; one reaching into the run from outside,
+    a less likely swap and a swap of SWAP_OVERRIDE_MIN characters or fewer do not."""
+    from service.spun import engine as E
+
+    line = "村里新建了快递服侍务站，失利挫败后再试一次，安好稳全"
+    at = 100  # the line's offset in the text
+    start = at + line.index("服侍务")
+    lost = at + line.index("失利挫败")
+    kept = at + line.index("安好稳全")
+    choices = {
+        start + 1: (start + 3, "服务", "服务", 0.99),  # 侍务 → 服务
+        lost: (lost + 2, "失败", "失败", 0.99),  # 失利 → 失败, its partner left behind
+        kept - 1: (kept + 1, "x", "x", 0.99),  # reaches into 安好稳全 from its left
+    }
+    offset = lambda word, n: (line.index(word), line.index(word) + n)  # noqa: E731
+    judged = {
+        offset("服侍务", 3): (0.9, "服务"),
+        offset("服侍务站", 4): (0.5, "服务"),  # less likely than the swap placed first
+        offset("失利挫败", 4): (E.SWAP_OVERRIDE_P, "失败"),
+        offset("安好稳全", 4): (0.95, "安全"),
+        offset("挫败", 2): (0.97, "失败"),  # too short to replace anything
+    }
+    taken = [False] * (at + len(line))
+    E.Engine._override(at, line, judged, choices, taken)
+    assert choices == {
+        start: (start + 3, "服务", "服务", 0.9),
+        lost: (lost + 4, "失败", "失败", E.SWAP_OVERRIDE_P),
+        kept - 1: (kept + 1, "x", "x", 0.99),
+    }
+    assert all(taken[start : start + 3]) and all(taken[lost : lost + 4])
+    judged[offset("失利挫败", 4)] = (E.SWAP_OVERRIDE_P - 0.01, "失败")
+    choices = {lost: (lost + 2, "失败", "失败", 0.99)}
+    E.Engine._override(at, line, judged, choices, [False] * (at + len(line)))
+    assert choices == {lost: (lost + 2, "失败", "失败", 0.99)}
