@@ -120,12 +120,14 @@ async def produce(settings: Settings, messages: Iterable[tuple[bytes | None, byt
 
 
 async def consume(settings: Settings, topics: list[str], count: int, timeout: float = 90.0,
-                  settle: float = 0.0, distinct: Callable[[Any], Hashable] | None = None
-                  ) -> list[Any]:
+                  settle: float = 0.0, distinct: Callable[[Any], Hashable] | None = None,
+                  stall: float | None = None) -> list[Any]:
     """Read ``topics`` from the start until ``count`` records (then ``settle`` s more) or timeout.
 
     With ``distinct``, ``count`` counts records with distinct ``distinct(record)`` (redelivered
-    duplicates must not end the wait before every post has an outcome)."""
+    duplicates must not end the wait before every post has an outcome).  With ``stall``, the wait
+    also ends once no new record has come for ``stall`` s, and ``timeout`` only caps it: a test
+    of what arrives then holds on a loaded machine, where the stream is slower but moves."""
     from aiokafka import AIOKafkaConsumer
 
     from service.worker import MAX_REQUEST_BYTES
@@ -137,13 +139,17 @@ async def consume(settings: Settings, topics: list[str], count: int, timeout: fl
     records: list[Any] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    moved = loop.time()
     settling = False
     keys: set[Hashable] = set()
     try:
         while loop.time() < deadline:
+            if stall is not None and loop.time() - moved > stall:
+                break
             batch = await consumer.getmany(timeout_ms=200)
             for messages in batch.values():
                 records.extend(messages)
+                moved = loop.time()
                 if distinct is not None:
                     keys.update(map(distinct, messages))
             if (len(keys) if distinct is not None else len(records)) >= count:

@@ -21,6 +21,9 @@ from .conftest import consume, produce
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TOTAL = 12000
+# The restarted worker must keep the stream moving: the wait for every outcome ends only once
+# none has come for this long (a loaded machine is slower, not stalled).
+STALL_S = 60.0
 
 
 def start_worker(settings, log_path):
@@ -68,7 +71,7 @@ async def test_kill_9_mid_stream_loses_nothing(settings, tmp_path, record_proper
         assert at_kill < TOTAL, "the worker finished before it could be killed; raise TOTAL"
         worker = start_worker(settings, log_path)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], TOTAL,
-                                timeout=120, settle=2.0, distinct=post_id)
+                                timeout=900, settle=2.0, distinct=post_id, stall=STALL_S)
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -112,7 +115,7 @@ async def test_sigterm_mid_stream_duplicates_nothing(settings, tmp_path):
         assert at_stop < len(posts), "the worker finished before it was stopped; raise TOTAL"
         worker = start_worker(settings, log_path)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], len(posts),
-                                timeout=120, settle=2.0, distinct=post_id)
+                                timeout=900, settle=2.0, distinct=post_id, stall=STALL_S)
     finally:
         if worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
