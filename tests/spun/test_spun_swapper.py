@@ -407,3 +407,12 @@ def test_a_likelier_swap_replaces_the_lexicon_restorations_inside_it():
     choices = {lost: (lost + 2, "失败", "失败", 0.99)}
     E.Engine._override(at, line, judged, choices, [False] * (at + len(line)))
     assert choices == {lost: (lost + 2, "失败", "失败", 0.99)}
+
+
+def test_a_joining_word_inside_an_expansion_may_be_dropped():
+    """电力之子 → 电子, 冠冕之军 → 冠军: 之 inside the run may go; at either end it stays."""
+    assert "之" in S.DROPPABLE
+    assert [c.original for c in S.contractions(("电力", "之", "子"))] == ["电子"]
+    assert "冠军" in [c.original for c in S.contractions(("冠冕", "之", "军"))]
+    assert S.contractions(("之", "电力", "子")) == ()
+    assert S.contractions(("电力", "子", "之")) == ()
