@@ -119,6 +119,11 @@ async def produce(settings: Settings, messages: Iterable[tuple[bytes | None, byt
         await producer.stop()
 
 
+# A stream test waiting for many outcomes waits while they keep coming: no new one for this long
+# ends the wait (a loaded machine is slower, not stalled).
+STALL_S = 60.0
+
+
 async def consume(settings: Settings, topics: list[str], count: int, timeout: float = 90.0,
                   settle: float = 0.0, distinct: Callable[[Any], Hashable] | None = None,
                   stall: float | None = None) -> list[Any]:

@@ -16,14 +16,11 @@ import pytest
 from service.broker import free_port
 from service.samples import make_posts
 
-from .conftest import consume, produce
+from .conftest import STALL_S, consume, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 TOTAL = 12000
-# The restarted worker must keep the stream moving: the wait for every outcome ends only once
-# none has come for this long (a loaded machine is slower, not stalled).
-STALL_S = 60.0
 
 
 def start_worker(settings, log_path):

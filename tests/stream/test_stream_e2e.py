@@ -16,7 +16,7 @@ from service import contracts
 from service.pipeline import Limits, event_id, process_message
 from service.samples import make_posts
 
-from .conftest import consume, produce, running_worker
+from .conftest import STALL_S, consume, produce, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -77,7 +77,7 @@ async def test_2000_messages_give_2000_valid_outcomes(settings):
         app.on_published.append(seen.extend)  # the seam for e.g. a review page
         metadata = await produce(settings, messages)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 2000,
-                                settle=1.0)
+                                settle=1.0, timeout=600, stall=STALL_S)
         for _ in range(100):  # called once the broker has acknowledged each batch
             if len(seen) == 2000:
                 break

@@ -13,7 +13,7 @@ import pytest
 from service.broker import free_port
 from service.samples import make_posts
 
-from .conftest import consume, produce, running_worker
+from .conftest import STALL_S, consume, produce, running_worker
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ async def test_two_workers_share_partitions(settings, tmp_path):
         posts = make_posts(1000, prefix="grp")
         await produce(settings, [(json.loads(p)["id"].encode(), p) for p in posts])
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq], 1000,
-                                settle=1.0)
+                                settle=1.0, timeout=600, stall=STALL_S)
         consumed = (first_app.metrics.value("qingliu_consumed_total"),
                     second_app.metrics.value("qingliu_consumed_total"))
     ids = Counter(orjson.loads(r.value)["id"] for r in records)

@@ -13,7 +13,7 @@ from service.offload import Offload, process
 from service.pipeline import Limits, Origin
 from service.samples import demo_posts, make_posts
 
-from .conftest import consume, produce, running_worker
+from .conftest import STALL_S, consume, produce, running_worker
 
 
 async def test_offload_matches_in_loop_and_survives_a_dead_child():
@@ -43,7 +43,7 @@ async def test_worker_with_child_processes(settings):
     async with running_worker(settings) as app:
         await produce(settings, messages)
         records = await consume(settings, [settings.topic_clean, settings.topic_dlq],
-                                len(messages), settle=1.0)
+                                len(messages), settle=1.0, timeout=600, stall=STALL_S)
         assert app.metrics.consumed._value.get() == len(messages)
     ids = sorted(orjson.loads(r.value).get("id", "") for r in records
                  if r.topic == settings.topic_clean)
