@@ -1845,16 +1845,20 @@ class Engine:
         by that swap, likeliest first.  A lexicon restoration of part of a round-trip expansion
         leaves the rest of it behind (服侍务 → 服服务 from 侍务 → 服务, 失利挫败 → 失败挫败 from
         失利 → 失败); the swap reads the whole run.  A swap placed here is not replaced again."""
+        likely = sorted(
+            (
+                item
+                for item in judged.items()
+                if item[1][0] >= SWAP_OVERRIDE_P and item[0][1] - item[0][0] > SWAP_OVERRIDE_MIN
+            ),
+            key=_likeliest,
+        )
+        if not likely:
+            return  # (most lines: the post's restorations are not scanned)
         end = line_start + len(line)
         mine = {s: c for s, c in choices.items() if line_start <= s < end}
-        if not mine:
-            return
         placed: set[int] = set()
-        for (i, j), (p, original) in sorted(judged.items(), key=_likeliest):
-            if p < SWAP_OVERRIDE_P:
-                break
-            if j - i <= SWAP_OVERRIDE_MIN:
-                continue
+        for (i, j), (p, original) in likely:
             a, b = line_start + i, line_start + j
             inside = [s for s in mine if a <= s < b]
             if not inside or any(mine[s][0] > b or s in placed for s in inside):
@@ -1889,6 +1893,7 @@ class Engine:
 
 
 def _likeliest(item: tuple[tuple[int, int], tuple[float, str]]) -> tuple[float, int]:
+    """Sort key of judged sites: the likeliest first, then the leftmost."""
     return (-item[1][0], item[0][0])
 
 

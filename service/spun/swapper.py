@@ -58,7 +58,7 @@ CONTRACT_MIN, CONTRACT_MAX = 3, 6  # lengths of a site that may be a round-trip 
 FIT_CONTRACT_MIN = 4
 CONTRACT_WORDS = 4  # most words in an expansion
 CUT_LEN = 2  # an expansion renders a character as a word of this length (撤 → 撤退)
-# A run the split broke whose fragment was cut already (:func:`has_cut_part`) is a weaker guess
+# A run the split broke whose fragment was cut already (:func:`site_offset`) is a weaker guess
 # than a run the split kept: the judge, trained without such sites, sees that character as a
 # word of its own.  Their logit is lowered by this much.  Decided on blind rounds 1-26: 0 and
 # -0.5 restored more but changed a clean paragraph of 1998 news (鸿福不临 → 福临) and added errors
@@ -148,7 +148,7 @@ def contraction_sites(
     (``CTR_BIGRAM``): where a round-trip expansion can sit; with
     ``broken``, also the runs of four characters whose split broke such an expansion
     (:func:`_split_site`), with the parts it was made of: two pairs, one of them cut already
-    where it holds one fragment (:func:`has_cut_part`)."""
+    where it holds one fragment (:func:`site_offset`)."""
     tokens = res.segment(line)
     starts = []
     at = 0
@@ -225,11 +225,13 @@ def _collocation(first: str, second: str) -> float:
     return scores[1][0] if scores[1][1] >= 2 else -99.0
 
 
-def has_cut_part(start: int, end: int, parts: tuple[str, ...]) -> bool:
-    """Whether a part of the contraction site ``(start, end, parts)`` is cut already (a pair of
-    a run the split broke with one fragment): the judge, which reads every part as a word, sees
-    that character as one."""
-    return sum(map(len, parts)) < end - start
+def site_offset(start: int, end: int, parts: tuple[str, ...] | None) -> float:
+    """What the judge adds to the logits of the site ``(start, end, parts)``: ``SPLIT_LOGIT``
+    where a part is cut already (a pair of a run the split broke with one fragment; the judge,
+    which reads every part as a word, sees that character as one), else 0."""
+    if parts is not None and sum(map(len, parts)) < end - start:
+        return SPLIT_LOGIT
+    return 0.0
 
 
 @lru_cache(maxsize=65536)
@@ -445,8 +447,8 @@ def site_rows(
     """Every (start, end, original, features, logit offset) the line offers, for training and
     judging; ``score`` and ``word_score`` are the character and word models' window scorers;
     ``shortest``: of its contraction sites (the build fits on ``FIT_CONTRACT_MIN``); ``broken``:
-    with the runs the split broke (the build fits without them); the offset is ``SPLIT_LOGIT``
-    where a part was cut already (:func:`has_cut_part`), else 0."""
+    with the runs the split broke (the build fits without them); the offset is the site's
+    :func:`site_offset`."""
     norm = lm.normalize_char(line)
     rows: list[Row] = []
     words = res.words()
@@ -455,7 +457,7 @@ def site_rows(
         cands = candidates(form) if parts is None else contractions(parts)
         if not cands:
             continue
-        offset = SPLIT_LOGIT if parts is not None and has_cut_part(i, j, parts) else 0.0
+        offset = site_offset(i, j, parts)
         left = norm[max(0, i - CTX) : i]
         right = norm[j : j + CTX]
         keep = score(left + norm[i:j] + right)
@@ -568,8 +570,7 @@ class Swapper:
             slope = k_gain + (k_gain_word if is_word else 0.0)
             if parts is not None:
                 slope += k_gain_ctr
-            # (a part cut already lowers every candidate's logit: see SPLIT_LOGIT)
-            offset = SPLIT_LOGIT if parts is not None and has_cut_part(i, j, parts) else 0.0
+            offset = site_offset(i, j, parts)  # (a part cut already lowers every logit)
             partial = []
             for rank, (gain, _, z) in enumerate(gains):
                 z += offset
