@@ -416,3 +416,28 @@ def test_a_joining_word_inside_an_expansion_may_be_dropped():
     assert "冠军" in [c.original for c in S.contractions(("冠冕", "之", "军"))]
     assert S.contractions(("之", "电力", "子")) == ()
     assert S.contractions(("电力", "子", "之")) == ()
+
+
+# An app's help text expanded by a round-trip spinner (积分 → 累积分值, 配送 → 分配递送 …).
+CONTRACTED = (
+    "会员人士每次消费可以获得累积分值，累积分值能在商城里兑换优惠券子和每日用品；会员人士每个月"
+    "还能领取两张免分配递送费用券，过期自动自发作废，请及时使用。"
+)
+
+
+def test_likely_contractions_count_for_more_than_the_soft_count_caps(judge):
+    """Two likely contractions in a line no table explains are strong evidence on their own (a
+    Poisson ratio above 5 here): they count up to ``SWAP_CTR_CAP``, and the soft count adds its
+    own."""
+    from service.spun.engine import SWAP_CTR_CAP, SWAP_MIN_SWAPS, SWAP_SOFT_CAP
+
+    eng = engine()
+    # (neither the density nor the count of likely swaps decides this line)
+    assert judge.density(CONTRACTED) < judge.model.theta
+    assert judge.count(CONTRACTED) < SWAP_MIN_SWAPS
+    contractions = judge.contraction_ratio(CONTRACTED)
+    soft = judge.soft_ratio(CONTRACTED)
+    assert contractions > 4.0 and 0.0 < soft < SWAP_SOFT_CAP
+    found = eng.swap_evidence(CONTRACTED, 0.0, {})
+    assert found == pytest.approx(min(SWAP_CTR_CAP, contractions) + soft)
+    assert found > 6.0  # (the soft count and 3.0 when both caps were 3.0)
