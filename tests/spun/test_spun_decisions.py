@@ -140,6 +140,26 @@ def test_one_telltale_form_or_only_real_words_leave_a_short_post_alone(text):
     assert result.kinds == ()
 
 
+# A community centre's report, written for this test: 本年, 法式, 运转, 步调, 保举, 周全, 或许 are the
+# lexicon's spun forms and real words, all used as the writer meant.
+REPORT = (
+    "本年度社区服务中心开展义诊活动二十次，取得了居民的普遍好评。中心按照新的工作法式运转，各站点"
+    "步调一致；年中经街道保举，两名志愿者获评优秀。对于居民反映的看法，中心应当及时回应，考虑周全，"
+    "部分意见或许要等明年预算下达后才能落实。"
+)
+
+
+def test_many_real_word_forms_in_a_long_paragraph_are_not_a_spinner(monkeypatch):
+    """Forms that are real words add up to at most ``WORD_FORMS_TOTAL`` of evidence: a report
+    with half a dozen of them is left alone, where their full sum (and the LM's preference for
+    the commoner synonyms) would have made it spun and rewritten it."""
+    from service.spun import engine as engine_module
+
+    assert spun.fix(REPORT).edits == []
+    monkeypatch.setattr(engine_module, "WORD_FORMS_TOTAL", 99.0)
+    assert len(spun.fix(REPORT).edits) >= 5  # (13 edits: 本年 → 今年, 保举 → 推荐 …)
+
+
 def test_unlisted_character_swap_is_repaired_in_a_clearly_spun_post():
     """删加 is in no table: a partner swap (删→增) makes the frequent word 增加 that fits."""
     text = "该市正正在放慢扶植新型基础举措措施，鞭策企业删加研发投入，那是年夜势所趋。"
