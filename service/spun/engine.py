@@ -269,8 +269,8 @@ SWAP_SOFT_CAP = 5.0  # summed probability of those at least SOFT_P likely; at mo
 # (Both caps were 3.0.  On development rounds 1-28, 5.0 detected 14, 4 and 18 more marked posts
 # of rounds 1-12, 13-17 and 18-28 and removed 0.1, 0.25 and 0.4 points more of their errors,
 # with the same clean text changed; 4.0 did a little less, 6.0 no more.  Letting two likely
-# swaps count as well, SWAP_MIN_SWAPS 2, detected 43 more of rounds 18-28 but changed two
-# more clean paragraphs: a memoir's 全摘 and a dialect 俺.)
+# swaps count as well, SWAP_MIN_SWAPS 2, detected 27 more of rounds 1-12 and 27 of rounds 18-28
+# but changed two more clean paragraphs: a memoir's 全摘 and a dialect 俺.)
 SWAP_RESTORE_DENSITY = 1.0
 SWAP_PI = 0.5
 SWAP_COVERED = 0.2
