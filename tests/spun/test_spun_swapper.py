@@ -191,9 +191,12 @@ def test_candidates_are_more_frequent_and_not_much_shorter(form):
 
 def test_contractions_undo_round_trip_expansions():
     """Each word of an expansion is kept or cut to one character; the sense says whether the
-    kept characters mean their words."""
+    kept characters mean their words, the head how many of the cut words keep their first
+    character (as most spinners' expansions do: 撤离 → 撤退离开, not 当时 → 应当按时)."""
     found = {c.original: c for c in S.contractions(("撤退", "离开"))}
     assert found["撤离"].sense == 1.0 and found["撤离"].sources == {"ctr"}
+    assert found["撤离"].head == 1.0 and found["退开"].head == 0.0
+    assert {c.original: c.head for c in S.contractions(("应当", "按时"))}["当时"] == 0.0
     assert {c.original: c.sense for c in S.contractions(("今年", "春天"))}["今天"] == 0.0
     assert S.contractions(("网上", "吵来吵去")) == ()  # an idiom is never cut
     for parts in [("磁性", "盘片"), ("运动", "大会"), ("通行", "过往")]:
@@ -418,15 +421,16 @@ def test_a_joining_word_inside_an_expansion_may_be_dropped():
     assert S.contractions(("电力", "子", "之")) == ()
 
 
-# An app's help text expanded by a round-trip spinner (积分 → 累积分值, 配送 → 分配递送 …).
+# A delivery app's help text expanded by a round-trip spinner (送达 → 送到达到, 补偿 → 补足偿还,
+# 首页 → 首位页面 …).
 CONTRACTED = (
-    "会员人士每次消费可以获得累积分值，累积分值能在商城里兑换优惠券子和每日用品；会员人士每个月"
-    "还能领取两张免分配递送费用券，过期自动自发作废，请及时使用。"
+    "如果配送骑行手者没有按时送到达到，系统会自动自发发放一张补足偿还券，可抵扣五元；遇到恶劣天气时"
+    "配送时间可能延长，平台会在首位页面顶部提前发布公告。"
 )
 
 
 def test_likely_contractions_count_for_more_than_the_soft_count_caps(judge):
-    """Two likely contractions in a line no table explains are strong evidence on their own (a
+    """Likely contractions in a line no table explains are strong evidence on their own (a
     Poisson ratio above 5 here): they count up to ``SWAP_CTR_CAP``, and the soft count adds its
     own."""
     from service.spun.engine import SWAP_CTR_CAP, SWAP_MIN_SWAPS, SWAP_SOFT_CAP
