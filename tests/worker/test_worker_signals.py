@@ -88,11 +88,13 @@ def _produce(bootstrap: str, topic: str, count: int) -> None:
     asyncio.run(send())
 
 
-def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(spawn_worker, cpu_hog) -> None:
-    """SIGTERM while the broker is frozen (SIGSTOP: no answer, no closed connection) on a busy
-    machine, the worker still working through a backlog: the stop cannot publish, commit or
-    leave the group, so after QINGLIU_STOP_TIMEOUT the worker says so, logs its threads' stacks
-    and exits with status 1 instead of hanging."""
+#: scenarios tried until one stop is held up by the frozen broker (see below)
+STUCK_ATTEMPTS = 3
+
+
+def _stop_with_the_broker_frozen(spawn_worker) -> tuple[int, str]:
+    """One scenario: a worker working through a backlog, the broker frozen (SIGSTOP: no answer,
+    no closed connection), then SIGTERM; the worker's exit status and log."""
     with EmbeddedBroker() as broker:
         assert broker.process is not None
         worker = spawn_worker(broker.url, QINGLIU_PROCESSES="0", QINGLIU_STOP_TIMEOUT="3")
@@ -110,15 +112,37 @@ def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(spawn_worker, cpu_h
                 time.sleep(0.05)
             os.kill(broker.process.pid, signal.SIGSTOP)
             frozen = True
-            # (the premise: work left, so the stop has to publish and commit)
             assert _published(worker.port) < POSTS, "the backlog was done before the freeze"
             worker.process.send_signal(signal.SIGTERM)
-            status = worker.process.wait(STUCK_EXIT_TIMEOUT_S)
-            text = worker.log_path.read_text(errors="replace")
-            assert status == 1, text[-3000:]
-            assert "did not stop within 3 s" in text
-            assert "most recent call first" in text  # the threads' stacks
+            status = worker.process.wait(STUCK_EXIT_TIMEOUT_S)  # (never a hang)
+            return status, worker.log_path.read_text(errors="replace")
         finally:
             if frozen:
                 os.kill(broker.process.pid, signal.SIGCONT)
             worker.close()
+
+
+def test_a_stop_the_broker_holds_up_ends_at_the_stop_timeout(spawn_worker, cpu_hog) -> None:
+    """SIGTERM while the broker is frozen on a busy machine, the worker still working through a
+    backlog: a stop that has to publish, commit or leave the group cannot, so after
+    QINGLIU_STOP_TIMEOUT the worker says so, logs its threads' stacks and exits with status 1
+    instead of hanging.
+
+    Work left in the backlog does not always mean work the stop must send: where the SIGTERM
+    finds the worker between batches, everything it finished already published and committed
+    (the rest is redelivered), its stop needs no broker and it exits 0 (seen once in CI, with
+    posts still in the backlog).  Such a scenario is tried again, up to ``STUCK_ATTEMPTS`` times;
+    every stop must end, cleanly or at the timeout, and one must be held up."""
+    statuses = []
+    for _ in range(STUCK_ATTEMPTS):
+        status, text = _stop_with_the_broker_frozen(spawn_worker)
+        statuses.append(status)
+        if status == 0:
+            assert "did not stop within" not in text, text[-3000:]
+            continue
+        assert status == 1, text[-3000:]
+        assert "did not stop within 3 s" in text
+        assert "most recent call first" in text  # the threads' stacks
+        return
+    pytest.fail(f"no stop was held up by the frozen broker in {STUCK_ATTEMPTS} scenarios "
+                f"(exit statuses {statuses})")
