@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–28 were each the blind round until the next one arrived and are development data
-now; round 29 is the blind round.  No build reads a round after round 17.
+change; rounds 19–29 were each the blind round until the next one arrived and are development data
+now; round 30 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -326,6 +326,16 @@ FLOORS = {
         "spun:respun_r29+docrespin_r29": 0.185,  # 0.203 (first)
         "spun:respun_r29+brushink_r29": 0.0,  # 0.000 (first)
     },
+    # Round 30: first measured 0.3145 of errors removed, AUROC 0.8455, no short clean post changed,
+    # three of 40 long clean paragraphs, 49 of 72 marked posts detected (a frozen copy of the engine
+    # taken when the round was written).
+    "round30": {
+        "spun:rewash_r30": 0.13,  # 0.148 (first)
+        "spun:docremix_r30": 0.59,  # 0.610 (first)
+        "spun:bakery_r30": -0.015,  # 0.000 (first)
+        "spun:rewash_r30+docremix_r30": 0.36,  # 0.375 (first)
+        "spun:rewash_r30+bakery_r30": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -359,6 +369,7 @@ AUROC = {
     "round27": 0.85,  # 0.882 (first)
     "round28": 0.77,  # 0.796 (first)
     "round29": 0.8,  # 0.828 (first)
+    "round30": 0.81,  # 0.8455 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -393,6 +404,7 @@ MARKED = {
     "round27": 0.64,  # 47 of 71 (first)
     "round28": 0.64,  # 45 of 68 (first)
     "round29": 0.44,  # 29 of 63 (first)
+    "round30": 0.66,  # 49 of 72 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -460,6 +472,8 @@ CLEAN_FAILURES = {
     "round28": "one of its 40 hard long clean paragraphs is changed at the first reading (texts not "
     "read; no short clean post is changed)",
     "round29": "two of its 40 hard long clean paragraphs are changed at the first reading (texts not "
+    "read; no short clean post is changed)",
+    "round30": "three of its 40 hard long clean paragraphs are changed at the first reading (texts not "
     "read; no short clean post is changed)",
 }
 
