@@ -35,25 +35,39 @@ SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more freq
 # Mandarin dictionary, so its rare characters are no spinner's fragments.  No spinner writes them.
 _CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉]")
 CANTONESE_MARKERS = 2
+# Written Cantonese has its own particles and pronouns in place of Mandarin's (的 了 们 这 那 吗 呢
+# 是 在 他 她): at most MANDARIN_PER_CANTONESE of those per marker (0-1 in the development rounds'
+# clean Cantonese paragraphs of 150 characters with 10-20 markers).  Mandarin prose into which a
+# spinner swapped Cantonese words (睇, 佢哋, 啱啱) keeps its Mandarin grammar around them.
+_MANDARIN = re.compile("[的了们这那吗呢是在他她]")
+MANDARIN_PER_CANTONESE = 0.5
+# Written Cantonese with CANTONESE_PROSE_MARKERS markers or more (the development rounds' clean
+# Cantonese paragraphs have 10-20; their spun lines that pass the particle test 2-4) is read like
+# old-style prose (see literary_register): 今朝, 而家, 成日 and 企 are its own words, not a
+# spinner's forms.
+CANTONESE_PROSE_MARKERS = 5
 # Written Wu (Shanghainese): the pronouns 阿拉 侬 伊拉, 覅 搿 辣海 哪能 侪, and words such as 辰光
-# 小囡 事体 白相 屋里厢.  A spinner may bring in one of them and repeat it (时候 → 辰光, 你 → 侬 and
+# 小囡 事体 白相 屋里厢 物事 爷叔 拉牢 交关 老底子 有趟.  A spinner may bring in one of them and repeat it (时候 → 辰光, 你 → 侬 and
 # 小孩 → 小囡 are in the development tables; no spun line of blind rounds 1-25 has two different
 # ones), but text with WU_MARKERS different ones is Wu prose, whose words (一家门, 老小, 困, 自家,
 # 辰光) are its own: it is read like old-style prose (see literary_register).
 _WU = re.compile(
     "阿拉|伊拉|侬|覅|搿|辣海|哪能|侪|辰光|小囡|事体|白相|屋里厢|乘风凉|舍勿得|勿要|一家门|老早"
+    "|物事|爷叔|拉牢|交关|老底子|有趟"
 )
 WU_MARKERS = 3
 # The formulae of old contracts (立契, 租约) and proclamations (告示, 晓谕): 今因, 凭中, 三面言定,
-# 名下为业, 分文不欠, 不得异言, 空口无凭, 听凭, 照得, 合行出示, 自示之后, 特示, 毋违, 各宜凛遵.  No
-# spinner writes them (no spun line of blind rounds 1-26 has two different ones), and a document
+# 名下为业, 分文不欠, 不得异言, 空口无凭, 今欲有凭, 立此为据, 收执为据, 言明, 听凭, 照得, 合行出示,
+# 自示之后, 特示, 毋违, 各宜凛遵.  No spinner writes them (no spun line of blind rounds 1-29 has two
+# different ones), and a document
 # with OLD_DOCUMENT_MARKERS different ones is read like old-style prose, however few classical
 # function characters its list of goods, prices and boundaries leaves (2-5 in 160 characters).
 OLD_DOCUMENT_FORMULAE = (  # each formula with its variants (空口无凭, 口说无据 are one)
     ("今因",), ("凭中",), ("三面言定", "三面议定", "三面议明", "三面言明"), ("名下为业",),
-    ("分文不欠",), ("不得异言",),
-    ("空口无凭", "空口难凭", "空口无据", "口说无凭", "口说无据", "口说难凭", "恐口无凭"),
-    ("立此为据",), ("听凭",), ("此系两愿",), ("并无逼勒",), ("照得",), ("合行出示",),
+    ("分文不欠",), ("不得异言", "两无异言", "永无异言", "并无异言"),
+    ("空口无凭", "空口难凭", "空口无据", "口说无凭", "口说无据", "口说难凭", "恐口无凭",
+     "恐后无凭", "今欲有凭"),
+    ("立此为据", "收执为据", "永远为据", "执照为据"), ("言明",), ("听凭",), ("此系两愿",), ("并无逼勒",), ("照得",), ("合行出示",),
     ("自示之后",), ("特示",), ("毋违",), ("各宜凛遵",), ("须至告示者", "须至示者", "须至牒者"),
 )
 OLD_DOCUMENT_MARKERS = 3
@@ -96,8 +110,18 @@ _HAN_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 def written_cantonese(text: str) -> bool:
-    """Whether ``text`` has at least ``CANTONESE_MARKERS`` characters of written Cantonese."""
-    return len(_CANTONESE.findall(text)) >= CANTONESE_MARKERS
+    """Whether ``text`` has at least ``CANTONESE_MARKERS`` characters of written Cantonese and at
+    most ``MANDARIN_PER_CANTONESE`` Mandarin function characters per marker."""
+    markers = len(_CANTONESE.findall(text))
+    return markers >= CANTONESE_MARKERS and (
+        len(_MANDARIN.findall(text)) <= MANDARIN_PER_CANTONESE * markers
+    )
+
+
+def cantonese_prose(text: str) -> bool:
+    """Whether ``text`` is written Cantonese (:func:`written_cantonese`) with at least
+    ``CANTONESE_PROSE_MARKERS`` markers: prose, not a Mandarin line with a few swapped-in words."""
+    return written_cantonese(text) and len(_CANTONESE.findall(text)) >= CANTONESE_PROSE_MARKERS
 
 
 def old_document(text: str) -> bool:
@@ -177,7 +201,7 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
     old contract or proclamation (:func:`old_document`) or written Wu (:func:`written_wu`).
     Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年, 不敷 and 辰光 are what such
     prose writes, and a standard modern substitute is no restoration."""
-    if written_wu(text) or old_document(text):
+    if written_wu(text) or old_document(text) or cantonese_prose(text):
         return True
     share = _classical_share(text)
     if share >= CLASSICAL_SHARE - 1e-9:

@@ -471,8 +471,6 @@ CLEAN_FAILURES = {
     "clean post is changed)",
     "round28": "one of its 40 hard long clean paragraphs is changed at the first reading (texts not "
     "read; no short clean post is changed)",
-    "round29": "two of its 40 hard long clean paragraphs are changed at the first reading (texts not "
-    "read; no short clean post is changed)",
     "round30": "three of its 40 hard long clean paragraphs are changed at the first reading (texts not "
     "read; no short clean post is changed)",
 }

@@ -313,3 +313,60 @@ def test_an_old_contract_is_untouched_and_two_formulae_are_no_register():
     assert not literary_register(spun_with_two, resources.segment)
     restored = apply_edits(spun_with_two, spun.fix(spun_with_two).edits)
     assert "今年" in restored and "其中" in restored
+
+
+# Written for this test: two Wu pronouns of the first list (阿拉, 侬) and Wu words (爷叔, 老底子,
+# 交关, 物事, 有趟, 拉牢), and a shop lease whose formulae (今因, 凭中, 言明, 两无异言, 今欲有凭,
+# 收执为据) are the common variants of the ones every old contract has.
+WU_WATCHMAKER = (
+    "阿拉爷叔年纪大了，欢喜一个人坐辣阳台上修钟表。伊讲老底子钟表店里生意交关好，现在大家用手机看时间，"
+    "旧物事坏脱就掼脱。有趟侬拿只旧手表去寻伊，伊就拉牢侬讲了半天机芯，讲到饭也忘记吃了。"
+)
+OLD_LEASE = (
+    "立租房约人何德胜，今因贸易需用，凭中租到钱宅后院平房两间，言明每月房租大洋三元，按月交清，"
+    "不得拖欠。房内原有木床一张、方桌一只，皆系钱宅之物，租户只准使用，不得转租他人。倘有损坏，照价赔还，"
+    "两无异言。今欲有凭，立此租约一纸，交房东收执为据。民国八年五月初六日立。"
+)
+
+
+def test_wu_words_beyond_the_pronouns_and_the_variants_of_contract_formulae_make_the_register():
+    """Wu prose that uses only two of the pronouns is still Wu prose by its other words, and a
+    lease that writes its formulae in their other common variants (两无异言 for 不得异言, 今欲有凭
+    for 空口无凭, 收执为据 for 立此为据) is still an old contract."""
+    assert neighbours.written_wu(WU_WATCHMAKER)
+    assert literary_register(WU_WATCHMAKER, resources.segment)
+    assert spun.fix(WU_WATCHMAKER).edits == []
+    assert neighbours.old_document(OLD_LEASE)
+    assert literary_register(OLD_LEASE, resources.segment)
+    assert spun.fix(OLD_LEASE).edits == []
+
+
+# Written for these tests: Mandarin prose into which a spinner swapped Cantonese words (佢哋, 睇到,
+# 啱啱), and a post in written Cantonese.
+MANDARIN_WITH_CANTONESE_SWAPS = (
+    "周末社区的志愿者们给独居老人送去了饭菜和药品，佢哋还帮老人打扫了房间。很多老人说，"
+    "睇到这些年轻人上门来陪他们聊天，心里觉得很温暖。志愿者们表示，以后每个月都会来一次，啱啱开始的时候是这样的。"
+)
+CANTONESE_POST = (
+    "今朝同阿嫲去街市，佢话而家啲菜贵咗好多，一斤菜心要成十蚊。返到屋企，阿嫲教我煲汤，"
+    "佢话最紧要系火候，煲够三个钟先至入味。我跟住佢讲嘅做，煲出嚟真系好好饮。"
+)
+
+
+def test_mandarin_prose_with_swapped_in_cantonese_words_keeps_its_fragments():
+    """Three Cantonese markers in prose full of Mandarin's 的, 了, 们, 是 and 他 are a spinner's
+    swaps, not written Cantonese: the line's fragments count (they did not while two markers
+    were enough)."""
+    assert not neighbours.written_cantonese(MANDARIN_WITH_CANTONESE_SWAPS)
+    assert engine().fragment_z(MANDARIN_WITH_CANTONESE_SWAPS) > 0.0
+
+
+def test_cantonese_prose_is_read_like_old_style_prose():
+    """A post in written Cantonese (seven markers, no Mandarin particle) uses its own words:
+    今朝 is not the lexicon's spun form of 目前 there (it was restored so before)."""
+    assert neighbours.written_cantonese(CANTONESE_POST)
+    assert neighbours.cantonese_prose(CANTONESE_POST)
+    assert literary_register(CANTONESE_POST, resources.segment)
+    assert spun.fix(CANTONESE_POST).edits == []
+    # A few Cantonese words in a Mandarin line make no Cantonese prose.
+    assert not neighbours.cantonese_prose("返工迟咗，俾老细闹咗一餐，之后仲要留喺公司度搵嘢做。")
