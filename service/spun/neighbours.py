@@ -47,10 +47,11 @@ MANDARIN_PER_CANTONESE = 0.5
 # spinner's forms.
 CANTONESE_PROSE_MARKERS = 5
 # Written Wu (Shanghainese): the pronouns 阿拉 侬 伊拉, 覅 搿 辣海 哪能 侪, and words such as 辰光
-# 小囡 事体 白相 屋里厢 物事 爷叔 拉牢 交关 老底子 有趟.  A spinner may bring in one of them and repeat it (时候 → 辰光, 你 → 侬 and
-# 小孩 → 小囡 are in the development tables; no spun line of blind rounds 1-25 has two different
-# ones), but text with WU_MARKERS different ones is Wu prose, whose words (一家门, 老小, 困, 自家,
-# 辰光) are its own: it is read like old-style prose (see literary_register).
+# 小囡 事体 白相 屋里厢 物事 爷叔 拉牢 交关 老底子 有趟.  A spinner may bring in one of them and
+# repeat it (时候 → 辰光, 你 → 侬 and 小孩 → 小囡 are in the development tables; no spun line of
+# blind rounds 1-29 has two different ones), but text with WU_MARKERS different ones is Wu
+# prose, whose words (一家门, 老小, 困, 自家, 辰光) are its own: it is read like old-style prose
+# (see literary_register).
 _WU = re.compile(
     "阿拉|伊拉|侬|覅|搿|辣海|哪能|侪|辰光|小囡|事体|白相|屋里厢|乘风凉|舍勿得|勿要|一家门|老早"
     "|物事|爷叔|拉牢|交关|老底子|有趟"
