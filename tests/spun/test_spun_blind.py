@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–29 were each the blind round until the next one arrived and are development data
-now; round 30 is the blind round.  No build reads a round after round 17.
+change; rounds 19–30 were each the blind round until the next one arrived and are development data
+now; round 31 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -336,6 +336,16 @@ FLOORS = {
         "spun:rewash_r30+docremix_r30": 0.36,  # 0.375 (first)
         "spun:rewash_r30+bakery_r30": 0.0,  # 0.000 (first)
     },
+    # Round 31: first measured 0.2723 of errors removed, AUROC 0.885, no short clean post changed,
+    # none of its 40 long clean paragraphs, 35 of 69 marked posts detected (a frozen copy of the
+    # engine taken when the round was written: the engine of baa7a61).
+    "round31": {
+        "spun:retread_r31": 0.09,  # 0.1095 (first)
+        "spun:docrecast_r31": 0.535,  # 0.5527 (first)
+        "spun:shutter_r31": 0.005,  # 0.0217 (first)
+        "spun:retread_r31+docrecast_r31": 0.27,  # 0.2857 (first)
+        "spun:retread_r31+shutter_r31": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -370,6 +380,7 @@ AUROC = {
     "round28": 0.77,  # 0.796 (first)
     "round29": 0.8,  # 0.828 (first)
     "round30": 0.81,  # 0.8455 (first)
+    "round31": 0.85,  # 0.885 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -405,6 +416,7 @@ MARKED = {
     "round28": 0.64,  # 45 of 68 (first)
     "round29": 0.44,  # 29 of 63 (first)
     "round30": 0.66,  # 49 of 72 (first)
+    "round31": 0.5,  # 35 of 69 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
