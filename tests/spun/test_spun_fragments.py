@@ -341,6 +341,22 @@ def test_wu_words_beyond_the_pronouns_and_the_variants_of_contract_formulae_make
     assert spun.fix(OLD_LEASE).edits == []
 
 
+# Written for these tests: the rules of a rice merchants' guild (行规) in 半文半白, with one of the
+# classical function characters of old contracts and letters (于) but the 凡, 皆 and 倘 of rules.
+RICE_GUILD_RULES = (
+    "本帮米行公议条规，开列于后：一、凡同帮米铺，斗秤皆须一律，不得私改大小，欺压乡民；二、新米上市，"
+    "各铺价钱须经公所议定，不得私自抬价；三、学徒三年满师，未满期者不得另投别号；四、伙友染病，东家须酌给医药，"
+    "不得随意辞歇；五、每逢端午，同帮公祭，各号照章出资。倘有违犯，由董事邀集同帮议罚，决不徇情。"
+)
+
+
+def test_guild_rules_are_an_old_style_document():
+    """凡, 皆 and 倘 are classical function characters: with them the guild rules are an old-style
+    document and keep their words (without them 凡同 read as 共同 and 各铺 as 各地)."""
+    assert literary_register(RICE_GUILD_RULES, resources.segment)
+    assert spun.fix(RICE_GUILD_RULES).edits == []
+
+
 # Written for these tests: Mandarin prose into which a spinner swapped Cantonese words (佢哋, 睇到,
 # 啱啱), and a post in written Cantonese.
 MANDARIN_WITH_CANTONESE_SWAPS = (
