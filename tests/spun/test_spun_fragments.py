@@ -10,7 +10,13 @@ import pytest
 from service import spun
 from service.edits import apply_edits
 from service.spun import neighbours, resources
-from service.spun.engine import FRAGMENT_RATE, SHORT_FRAGMENT_Z, binomial_tail_z, engine
+from service.spun.engine import (
+    FRAGMENT_RATE,
+    LITERARY_SWAP_DENSITY,
+    SHORT_FRAGMENT_Z,
+    binomial_tail_z,
+    engine,
+)
 from service.spun.evaluate import distance
 from service.spun.neighbours import Neighbours, classical_register, literary_register
 from service.spun.spinner import read_table, spin_with_table
@@ -355,6 +361,29 @@ def test_guild_rules_are_an_old_style_document():
     document and keep their words (without them 凡同 read as 共同 and 各铺 as 各地)."""
     assert literary_register(RICE_GUILD_RULES, resources.segment)
     assert spun.fix(RICE_GUILD_RULES).edits == []
+
+
+# Written for these tests: a ride-code app's help line run through a round-trip spinner whose
+# expansions bring in classical function characters (可以 → 可行得以, 其他 → 其余他人, 以后) and
+# leave no modern particle: classical by its shares alone.
+SPUN_AS_CLASSICAL = (
+    "开启打开应答用途以后可行得以选取挑择常用路线道路，也可行得以把其余他人城墙市场公交卡片增添加入到"
+    "首先页面，充实值得以后立即可以乘坐车辆。"
+)
+
+
+def test_round_trip_expansions_with_classical_characters_are_no_classical_prose():
+    """Its shares make it classical (12% classical function characters, no modern one), but its
+    likely swaps are far denser than any classical clean line's: it is judged and restored (it
+    was left alone, read as classical prose)."""
+    assert literary_register(SPUN_AS_CLASSICAL, resources.segment)
+    eng = engine()
+    assert eng.swapper.density(SPUN_AS_CLASSICAL) >= LITERARY_SWAP_DENSITY
+    assert not eng.literary(SPUN_AS_CLASSICAL)
+    result = spun.fix(SPUN_AS_CLASSICAL)
+    assert result.kinds == ("spun",)
+    restored = apply_edits(SPUN_AS_CLASSICAL, result.edits)
+    assert "可以选择" in restored and "其他" in restored
 
 
 # Written for these tests: Mandarin prose into which a spinner swapped Cantonese words (佢哋, 睇到,
