@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service import spun
+from service.spun import engine as E
 from service.spun import resources as res
 from service.spun import swapper as S
 from service.spun.engine import engine
@@ -74,7 +75,7 @@ def test_the_soft_count_is_evidence_where_the_count_of_likely_swaps_is_not(judge
     plain = [line for line in plain if line not in literary]
     assert len(plain) >= 10  # measured 22
     for line in plain:
-        expected = max(0.0, min(SWAP_SOFT_CAP, judge.soft_ratio(line)))
+        expected = max(0.0, min(SWAP_SOFT_CAP, judge.soft_ratio(line))) + _bridging(line)
         assert eng.swap_evidence(line, 0.0, {}) == pytest.approx(expected)
     assert sum(eng.swap_evidence(line, 0.0, {}) > 1.0 for line in plain) >= len(plain) // 2
     assert PRIOR_LOGODDS < 0.0
@@ -443,5 +444,42 @@ def test_likely_contractions_count_for_more_than_the_soft_count_caps(judge):
     soft = judge.soft_ratio(CONTRACTED)
     assert contractions > 4.0 and 0.0 < soft < SWAP_SOFT_CAP
     found = eng.swap_evidence(CONTRACTED, 0.0, {})
-    assert found == pytest.approx(min(SWAP_CTR_CAP, contractions) + soft)
+    assert found == pytest.approx(min(SWAP_CTR_CAP, contractions) + soft + _bridging(CONTRACTED))
     assert found > 6.0  # (the soft count and 3.0 when both caps were 3.0)
+
+
+# Written for these tests: a padding spinner's line (博物馆 → 博物理馆, 中学生 → 中间学生) and its
+# original, and clean phrases whose removals make words too (numbers, reduplication).
+BRIDGED = "区博物理馆本周起延长开放时间，许多中间学生放学以后就结伴来参观。"
+BRIDGED_ORIGINAL = "区博物馆本周起延长开放时间，许多中学生放学后就结伴来参观。"
+
+
+def test_padded_characters_are_counted_and_numbers_and_reduplication_are_not():
+    assert E.bridging_sites(BRIDGED) == 2
+    assert E.bridging_sites(BRIDGED_ORIGINAL) == 0
+    for clean in ("从医二十五年", "把注意事项一条条讲给病人", "屋檐下滴答滴答"):
+        assert E.bridging_sites(clean) == 0, clean
+    assert E._bridging_ratio(BRIDGED) > 0.0 > E._bridging_ratio(BRIDGED_ORIGINAL)
+
+
+def test_padded_characters_are_swap_evidence_up_to_their_cap(monkeypatch):
+    """A line's count of padded characters adds its Poisson evidence, at most BRIDGE_CAP, to the
+    judge's; a line with none gets nothing from it."""
+    line = "社区卫生服务中心下周起延长周末门诊时间，居民可以通过手机预约，也可以直接到窗口登记。"
+    eng = engine()
+    others = eng.swap_evidence(line, 0.0, {}) - _bridging(line)
+    monkeypatch.setattr(E, "bridging_sites", lambda text: 0)
+    assert eng.swap_evidence(line, 0.0, {}) == pytest.approx(others)
+    monkeypatch.setattr(E, "bridging_sites", lambda text: len(text))
+    assert eng.swap_evidence(line, 0.0, {}) == pytest.approx(others + E.BRIDGE_CAP)
+
+
+def _bridging(line: str) -> float:
+    """What a line's padded characters add to its swap evidence."""
+    return max(0.0, min(E.BRIDGE_CAP, E._bridging_ratio(line)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_padded_character_count_never_fails_and_is_bounded(text):
+    assert 0 <= E.bridging_sites(text) <= max(0, len(text) - 2)
