@@ -299,9 +299,9 @@ SWAP_LEAN_LM = -2.05
 # reads as classical by its shares (one line of blind round 30, 13.7).  The 181 literary clean
 # lines of 40 characters or more of blind rounds 1-30 reach 2.05 at most.
 LITERARY_SWAP_DENSITY = 5.0
-# A padding spinner (市 → 市长, 书 → 书记, 晚 → 晚安, 学 → 大专学) turns characters into real words,
-# which no table-free swap sees, but leaves padded characters whose removal joins their neighbours
-# into a frequent word (图书记馆 → 图书馆: :func:`bridging_sites`).  Clean text has some too (不只是,
+# A padding spinner (市 → 市长, 物 → 物理, 中 → 中间) turns characters into real words, which no
+# table-free swap sees, but leaves padded characters whose removal joins their neighbours into a
+# frequent word (博物理馆 → 博物馆: :func:`bridging_sites`).  Clean text has some too (不只是,
 # 大夫学到): 0.009 per character in the ordinary clean paragraphs of heldout_clean.txt (0.007 in
 # the hard clean paragraphs of blind rounds 1-30), spun lines of those rounds 0.023.  Their count
 # is Poisson evidence (log-likelihood ratio, at most BRIDGE_CAP) beside the judge's.  Decided on
@@ -846,14 +846,12 @@ class Engine:
         and fluent restorations are no evidence, nor are the judge's modern synonyms.  A line
         whose likely swaps are ``LITERARY_SWAP_DENSITY`` dense is a spinner's round-trip
         expansions, whatever classical characters they brought in (可以 → 可行得以)."""
-        return _memoized(cache, _REGISTER, text, self._literary_register)
-
-    def _literary_register(self, text: str) -> bool:
-        if not _literary(text):
+        if not _memoized(cache, _REGISTER, text, _literary):
             return False
         if not SWAP_MIN_LEN <= len(text) <= SWAP_MAX_LEN or "\n" in text:
             return True
-        return self.swapper.density(text) < LITERARY_SWAP_DENSITY
+        # (the judgement is memoized per repair: swap_evidence reuses it)
+        return self.swapper.density(text, self._judged(text, cache)) < LITERARY_SWAP_DENSITY
 
     def _judged(self, line: str, cache: dict | None) -> Judged:
         """The swapper's judgement of ``line``, memoized per repair."""
