@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–30 were each the blind round until the next one arrived and are development data
-now; round 31 is the blind round.  No build reads a round after round 17.
+change; rounds 19–31 were each the blind round until the next one arrived and are development data
+now; round 32 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -346,6 +346,16 @@ FLOORS = {
         "spun:retread_r31+docrecast_r31": 0.27,  # 0.2857 (first)
         "spun:retread_r31+shutter_r31": 0.0,  # 0.000 (first)
     },
+    # Round 32: first measured 0.1802 of errors removed, AUROC 0.8379, one of its 357 short clean
+    # posts changed, two of its 40 long clean paragraphs, 36 of 71 marked posts detected (a frozen
+    # copy of the engine taken when the round was written: the engine of a47f4d0).
+    "round32": {
+        "spun:flipwire_r32": -0.005,  # 0.0145 (first)
+        "spun:docreword_r32": 0.375,  # 0.3947 (first)
+        "spun:pedal_r32": -0.02,  # -0.0034 (first)
+        "spun:flipwire_r32+docreword_r32": 0.29,  # 0.308 (first)
+        "spun:flipwire_r32+pedal_r32": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -381,6 +391,7 @@ AUROC = {
     "round29": 0.8,  # 0.828 (first)
     "round30": 0.81,  # 0.8455 (first)
     "round31": 0.85,  # 0.885 (first)
+    "round32": 0.81,  # 0.8379 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -417,6 +428,7 @@ MARKED = {
     "round29": 0.44,  # 29 of 63 (first)
     "round30": 0.66,  # 49 of 72 (first)
     "round31": 0.5,  # 35 of 69 (first)
+    "round32": 0.5,  # 36 of 71 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -484,6 +496,8 @@ CLEAN_FAILURES = {
     "round30": "two of its 40 hard long clean paragraphs are changed (an essay quoting a poem and a "
     "glossary of baking terms; three at the first reading, before 皆, 凡 and 倘 made a set of guild "
     "rules an old-style document; no short clean post is changed)",
+    "round32": "one of its 357 short clean posts and two of its 40 hard long clean paragraphs are changed "
+    "at the first reading (texts not read against the engine's output, so which ones is not known)",
 }
 
 
