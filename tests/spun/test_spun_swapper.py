@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from service import spun
 from service.spun import engine as E
+from service.spun import padding as P
 from service.spun import resources as res
 from service.spun import swapper as S
 from service.spun.engine import engine
@@ -75,7 +76,8 @@ def test_the_soft_count_is_evidence_where_the_count_of_likely_swaps_is_not(judge
     plain = [line for line in plain if line not in literary]
     assert len(plain) >= 10  # measured 22
     for line in plain:
-        expected = max(0.0, min(SWAP_SOFT_CAP, judge.soft_ratio(line))) + _bridging(line)
+        expected = max(0.0, min(SWAP_SOFT_CAP, judge.soft_ratio(line)))
+        expected += _bridging(line) + _padding(line)
         assert eng.swap_evidence(line, 0.0, {}) == pytest.approx(expected)
     assert sum(eng.swap_evidence(line, 0.0, {}) > 1.0 for line in plain) >= len(plain) // 2
     assert PRIOR_LOGODDS < 0.0
@@ -444,7 +446,8 @@ def test_likely_contractions_count_for_more_than_the_soft_count_caps(judge):
     soft = judge.soft_ratio(CONTRACTED)
     assert contractions > 4.0 and 0.0 < soft < SWAP_SOFT_CAP
     found = eng.swap_evidence(CONTRACTED, 0.0, {})
-    assert found == pytest.approx(min(SWAP_CTR_CAP, contractions) + soft + _bridging(CONTRACTED))
+    padded = _bridging(CONTRACTED) + _padding(CONTRACTED)
+    assert found == pytest.approx(min(SWAP_CTR_CAP, contractions) + soft + padded)
     assert found > 6.0  # (the soft count and 3.0 when both caps were 3.0)
 
 
@@ -477,6 +480,13 @@ def test_padded_characters_are_swap_evidence_up_to_their_cap(monkeypatch):
 def _bridging(line: str) -> float:
     """What a line's padded characters add to its swap evidence."""
     return max(0.0, min(E.BRIDGE_CAP, E._bridging_ratio(line)))
+
+
+def _padding(line: str) -> float:
+    """What the padding judge's soft count of the line adds to its swap evidence."""
+    eng = engine()
+    ratio = P.likelihood_ratio(eng._padded(line, {}), len(line), eng.padding)
+    return max(0.0, min(E.PAD_CAP, ratio))
 
 
 @settings(max_examples=200, deadline=None)
