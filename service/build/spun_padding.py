@@ -39,6 +39,7 @@ from service.build.spun_swapper import (
     HELDOUT,
     _build_blind,
     fit,
+    leave_one_round_out,
     replay,
 )
 from service.spun import lm, wordlm
@@ -82,11 +83,8 @@ def removed(lines, rows_of, model: P.Model, tau: float) -> float:
     """Share of character errors removed when every line gets the deletions at ``tau``."""
     before = after = 0
     for (spun, orig, _, _), rows in zip(lines, rows_of, strict=True):
-        likely = sorted(((model.prob(x), i) for i, x in rows), key=lambda t: (-t[0], t[1]))
-        chosen: set[int] = set()
-        for p, i in likely:
-            if p >= tau and i - 1 not in chosen and i + 1 not in chosen:
-                chosen.add(i)
+        likely = [(i, model.prob(x)) for i, x in rows]
+        chosen = {i for i, _ in P.deletions(spun, likely, [False] * len(spun), tau)}
         out = "".join(ch for k, ch in enumerate(spun) if k not in chosen)
         before += distance(spun, orig)[0]
         after += distance(out, orig)[0]
@@ -109,22 +107,11 @@ def main(argv: list[str]) -> int:
             groups.append(round_name)
     x, y, g = np.array(xs), np.array(ys), np.array(groups)
     print(f"{len(lines)} lines, {len(x)} rows, {int(y.sum())} positive")
-    cv = {}
-    for held in DEV_ROUNDS:
-        model = P.Model(_payload(*fit(x[g != held], y[g != held]), 0.5))
-        idx = [k for k, line in enumerate(lines) if line[3] == held]
-        figures = {
-            str(tau): round(
-                removed([lines[k] for k in idx], [rows_of[k] for k in idx], model, tau), 4
-            )
-            for tau in TAUS
-        }
-        cv[held] = figures
-        print(f"held out {held}: errors removed by tau {figures}")
+    cv, tau, cv_mean = leave_one_round_out(
+        x, y, g, lines, rows_of, lambda params: P.Model(_payload(*params, 0.5)), removed, TAUS
+    )
+    print(f"tau {tau} (leave-one-round-out mean {cv_mean:.3f})")
     params = fit(x, y)
-    cv_mean = {tau: sum(cv[h][str(tau)] for h in DEV_ROUNDS) / len(DEV_ROUNDS) for tau in TAUS}
-    tau = max(TAUS, key=lambda t: (round(cv_mean[t], 3), t))
-    print(f"tau {tau} (leave-one-round-out mean {cv_mean[tau]:.3f})")
     model = P.Model(_payload(*params, tau))
     long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
     clean = long_clean[CLEAN_SLICE]

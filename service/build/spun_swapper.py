@@ -174,6 +174,28 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
     return (before - after) / max(before, 1)
 
 
+def leave_one_round_out(x, y, g, lines, rows_of, model_of, removed_by, taus):
+    """(figures, tau, its mean): for each development round held out, the share of its errors
+    removed at each of ``taus`` (``removed_by(lines, rows_of, model, tau)``) by the model
+    ``model_of(params)`` fitted on the rows of the other rounds; the tau with the best mean
+    (rounded to 0.001; ties go to the larger) and that mean."""
+    cv = {}
+    for held in DEV_ROUNDS:
+        model = model_of(fit(x[g != held], y[g != held]))
+        idx = [k for k, line in enumerate(lines) if line[3] == held]
+        figures = {
+            str(tau): round(
+                removed_by([lines[k] for k in idx], [rows_of[k] for k in idx], model, tau), 4
+            )
+            for tau in taus
+        }
+        cv[held] = figures
+        print(f"held out {held}: errors removed by tau {figures}")
+    cv_mean = {tau: sum(cv[h][str(tau)] for h in DEV_ROUNDS) / len(DEV_ROUNDS) for tau in taus}
+    tau = max(taus, key=lambda t: (round(cv_mean[t], 3), t))
+    return cv, tau, cv_mean[tau]
+
+
 def main(argv: list[str]) -> int:
     out_path = Path(argv[0]) if argv else S.MODEL_PATH
     score = lm.WindowScorer(lm.model())
@@ -192,25 +214,11 @@ def main(argv: list[str]) -> int:
             groups.append(round_name)
     x, y, g = np.array(xs), np.array(ys), np.array(groups)
     print(f"{len(lines)} lines, {len(x)} rows, {int(y.sum())} positive")
-    cv = {}
-    for held in DEV_ROUNDS:
-        params = fit(x[g != held], y[g != held])
-        model = _model(params)
-        idx = [k for k, line in enumerate(lines) if line[3] == held]
-        figures = {
-            str(tau): round(
-                removed([lines[k] for k in idx], [rows_of[k] for k in idx], model, tau), 4
-            )
-            for tau in TAUS
-        }
-        cv[held] = figures
-        print(f"held out {held}: errors removed by tau {figures}")
+    cv, tau, cv_mean = leave_one_round_out(x, y, g, lines, rows_of, _model, removed, TAUS)
     params = fit(x, y)
     model = _model(params)
     by_tau = {tau: removed(lines, rows_of, model, tau) for tau in TAUS}
-    cv_mean = {tau: sum(cv[h][str(tau)] for h in DEV_ROUNDS) / len(DEV_ROUNDS) for tau in TAUS}
-    tau = max(TAUS, key=lambda t: (round(cv_mean[t], 3), t))
-    print(f"tau {tau} (leave-one-round-out mean {cv_mean[tau]:.3f}; in sample {by_tau[tau]:.3f})")
+    print(f"tau {tau} (leave-one-round-out mean {cv_mean:.3f}; in sample {by_tau[tau]:.3f})")
     swap = S.Swapper(score, _model(params, tau), word_score)
     long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
     clean = long_clean[CLEAN_SLICE]

@@ -340,7 +340,6 @@ BRIDGE_SPUN = 0.023
 BRIDGE_CLEAN = 0.009
 BRIDGE_FREQ = -4.5  # log10 frequency of the word the removal makes
 BRIDGE_SPAN = 4  # … of at most this many characters
-_NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两几")
 
 
 def _bridging_ratio(line: str) -> float:
@@ -358,7 +357,6 @@ def bridging_sites(line: str) -> int:
     if n < 3:
         return 0
     words = res.words()
-    freq = res.word_freq
     # (one probe per position for the pairs; the rest only where a pair is a word)
     pair = [line[k : k + 2] in words for k in range(n - 1)]
     count = 0
@@ -366,27 +364,12 @@ def bridging_sites(line: str) -> int:
         if not (pair[i - 1] or pair[i]):
             continue
         before, ch, after = line[i - 1], line[i], line[i + 1]
-        if ch == before or ch == after or ch in _NUMERALS or before == after:
+        if ch == before or ch == after or ch in padding.NUMERALS or before == after:
             continue  # (reduplication, numbers; 滴答滴 → 滴滴)
         if not (is_han(ch) and is_han(before) and is_han(after)):
             continue
         # the words across the gap: …before|after…, up to BRIDGE_SPAN characters
-        left = line[max(0, i - BRIDGE_SPAN + 1) : i]
-        right = line[i + 1 : i + BRIDGE_SPAN]
-        joined = left + right
-        at = len(left)
-        found = False
-        for size in range(2, BRIDGE_SPAN + 1):
-            for start in range(max(0, at - size + 1), at):
-                if start + size > len(joined):
-                    break
-                word = joined[start : start + size]
-                if word in words and freq(word) >= BRIDGE_FREQ:
-                    found = True
-                    break
-            if found:
-                break
-        count += found
+        count += padding.across_gap_freq(line, i, BRIDGE_SPAN) >= BRIDGE_FREQ
     return count
 
 

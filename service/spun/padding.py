@@ -63,16 +63,16 @@ def _freq(word: str) -> float:
     return UNSEEN_FREQ if value <= res.UNSEEN else value
 
 
-def _bridge(line: str, i: int) -> float:
-    """log10 frequency of the commonest word of 2–``BRIDGE_SPAN`` characters that the text
-    around ``i`` makes across the gap once ``line[i]`` is gone (``UNSEEN_FREQ`` if none)."""
+def across_gap_freq(line: str, i: int, span: int = BRIDGE_SPAN) -> float:
+    """log10 frequency of the commonest word of 2–``span`` characters that the text around
+    ``i`` makes across the gap once ``line[i]`` is gone (``UNSEEN_FREQ`` if none)."""
     words = res.words()
-    left = line[max(0, i - BRIDGE_SPAN + 1) : i]
-    right = line[i + 1 : i + BRIDGE_SPAN]
+    left = line[max(0, i - span + 1) : i]
+    right = line[i + 1 : i + span]
     joined = left + right
     at = len(left)
     best = UNSEEN_FREQ
-    for size in range(2, BRIDGE_SPAN + 1):
+    for size in range(2, span + 1):
         for start in range(max(0, at - size + 1), at):
             if start + size > len(joined):
                 break
@@ -136,7 +136,7 @@ def sites(
             max(map(_freq, made)),
             max(map(_freq, kept)),
             _freq(ch),
-            _bridge(line, i),
+            across_gap_freq(line, i),
             1.0 if in_split else 0.0,
         ]
         out.append((i, x))
