@@ -27,12 +27,13 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # Where the repair time goes (profiles of ``qingliu bench repair``): the engine's evidence,
-# decoding and judge (the swapper), the dictionary-neighbour scans, the LM window scores and the
-# word segmentation.
+# decoding and judges (the swapper and the padding judge), the dictionary-neighbour scans, the LM
+# window scores and the word segmentation.
 COMPILED = (
     "service/spun/engine.py",
     "service/spun/neighbours.py",
     "service/spun/swapper.py",
+    "service/spun/padding.py",
     "service/spun/lm.py",
     "service/spun/wordlm.py",
     "service/spun/resources.py",
