@@ -13,7 +13,7 @@ measure the result.
 2. Every line is read by :func:`service.spun.padding.sites`, the function the service runs; a row
    is positive when its character is a padded one.
 3. A logistic regression (L2, Newton steps: ``service.build.spun_swapper.fit``) is fitted on all
-   rows.  Leave-one-round-out figures (errors removed from the held-out round's lines when each
+   rows, over the features and their pairwise products (``padding.expanded``).  Leave-one-round-out figures (errors removed from the held-out round's lines when each
    line gets the deletions alone) are printed and stored.
 4. ``tau`` is the one of ``TAUS`` with the best leave-one-round-out mean (rounded to 0.001; ties
    go to the larger).
@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     for (spun, _, gold, round_name), rows in zip(lines, rows_of, strict=True):
         padded = padded_positions(gold, spun)
         for i, x in rows:
-            xs.append(x)
+            xs.append(P.expanded(x))
             ys.append(1.0 if i in padded else 0.0)
             groups.append(round_name)
     x, y, g = np.array(xs), np.array(ys), np.array(groups)

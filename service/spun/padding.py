@@ -29,7 +29,7 @@ from service.spun import lm
 from service.spun import resources as res
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "spun" / "padding.json"
-SCHEMA = 1
+SCHEMA = 2
 CTX = lm.ORDER - 1  # characters of context on each side in the character model
 WORD_CTX = 6  # … and in the word model
 WORD_CLIP = 3.0  # the word model's gain is clipped to ±this (log10)
@@ -80,6 +80,24 @@ def across_gap_freq(line: str, i: int, span: int = BRIDGE_SPAN) -> float:
             if word in words:
                 best = max(best, _freq(word))
     return best
+
+
+# The judge is logistic over the features and their pairwise products (a deletion that reads
+# better is likelier where the neighbour is a function character than where both are content
+# words): on development rounds 18-31 it finds 7% more of the news tables' padded characters
+# than over the features alone, with as many wrong deletions.
+TERMS = len(FEATURES) * (len(FEATURES) + 3) // 2
+
+
+def expanded(x: Sequence[float]) -> list[float]:
+    """The features ``x`` and their pairwise products (squares included): ``TERMS`` values."""
+    out = list(x)
+    n = len(x)
+    for a in range(n):
+        xa = x[a]
+        for b in range(a, n):
+            out.append(xa * x[b])
+    return out
 
 
 Site = tuple[int, list[float]]  # (position of the character, features in FEATURES order)
@@ -144,7 +162,8 @@ def sites(
 
 
 class Model:
-    """The logistic judge of deletions: standardised features, weights, bias, ``tau``."""
+    """The logistic judge of deletions: standardised terms (:func:`expanded`), weights, bias,
+    ``tau``."""
 
     def __init__(self, data: dict) -> None:
         if data.get("schema") != SCHEMA or tuple(data.get("features", ())) != FEATURES:
@@ -155,7 +174,7 @@ class Model:
         mean = [float(v) for v in data["mean"]]
         scale = [float(v) for v in data["scale"]]
         weights = [float(v) for v in data["weights"]]
-        if not (len(mean) == len(scale) == len(weights) == len(FEATURES)):
+        if not (len(mean) == len(scale) == len(weights) == TERMS):
             raise ValueError(f"{MODEL_PATH.name}: vector lengths do not match the feature list")
         if any(s <= 0.0 for s in scale):
             raise ValueError(f"{MODEL_PATH.name}: scales must be positive")
@@ -176,7 +195,7 @@ class Model:
     def prob(self, x: Sequence[float]) -> float:
         """The probability that the character with features ``x`` was padded."""
         z = self.const
-        for k, v in zip(self.coef, x, strict=True):
+        for k, v in zip(self.coef, expanded(x), strict=True):
             z += k * v
         if z < -30.0:
             return 0.0

@@ -483,9 +483,13 @@ def _bridging(line: str) -> float:
 
 
 def _padding(line: str) -> float:
-    """What the padding judge's soft count of the line adds to its swap evidence."""
+    """What the padding judge's soft count of the line adds to its swap evidence (none below
+    ``PAD_EVIDENCE_DENSITY``)."""
     eng = engine()
-    ratio = P.likelihood_ratio(eng._padded(line, {}), len(line), eng.padding)
+    padded = eng._padded(line, {})
+    if 100.0 * P.soft_count(padded) < E.PAD_EVIDENCE_DENSITY * len(line):
+        return 0.0
+    ratio = P.likelihood_ratio(padded, len(line), eng.padding)
     return max(0.0, min(E.PAD_CAP, ratio))
 
 
