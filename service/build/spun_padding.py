@@ -33,11 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from service.build.spun_swapper import (
-    BLIND,
-    CLEAN_SLICE,
     DEV_ROUNDS,
-    HELDOUT,
     _build_blind,
+    calibration_clean,
     fit,
     leave_one_round_out,
     replay,
@@ -113,10 +111,7 @@ def main(argv: list[str]) -> int:
     print(f"tau {tau} (leave-one-round-out mean {cv_mean:.3f})")
     params = fit(x, y)
     model = P.Model(_payload(*params, tau))
-    long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
-    clean = long_clean[CLEAN_SLICE]
-    for name in DEV_ROUNDS:
-        clean += (BLIND / name / "texts" / "clean_long.txt").read_text("utf-8").splitlines()
+    clean = calibration_clean()
     long_spun = [spun for spun, _, _, _ in lines if len(spun) >= SWAP_MIN_LEN]
     rates = tuple(
         round(

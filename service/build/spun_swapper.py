@@ -174,6 +174,17 @@ def removed(lines, rows_of, model: S.Model, tau: float) -> float:
     return (before - after) / max(before, 1)
 
 
+def calibration_clean() -> list[str]:
+    """The clean calibration text: the paragraphs ``CLEAN_SLICE`` of ``heldout_clean.txt`` at
+    least ``SWAP_MIN_LEN`` characters long, and the clean long paragraphs of the development
+    rounds."""
+    long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
+    clean = long_clean[CLEAN_SLICE]
+    for name in DEV_ROUNDS:
+        clean += (BLIND / name / "texts" / "clean_long.txt").read_text("utf-8").splitlines()
+    return clean
+
+
 def leave_one_round_out(x, y, g, lines, rows_of, model_of, removed_by, taus):
     """(figures, tau, its mean): for each development round held out, the share of its errors
     removed at each of ``taus`` (``removed_by(lines, rows_of, model, tau)``) by the model
@@ -220,10 +231,7 @@ def main(argv: list[str]) -> int:
     by_tau = {tau: removed(lines, rows_of, model, tau) for tau in TAUS}
     print(f"tau {tau} (leave-one-round-out mean {cv_mean:.3f}; in sample {by_tau[tau]:.3f})")
     swap = S.Swapper(score, _model(params, tau), word_score)
-    long_clean = [p for p in HELDOUT.read_text("utf-8").splitlines() if len(p) >= SWAP_MIN_LEN]
-    clean = long_clean[CLEAN_SLICE]
-    for name in DEV_ROUNDS:
-        clean += (BLIND / name / "texts" / "clean_long.txt").read_text("utf-8").splitlines()
+    clean = calibration_clean()
     densities = sorted(swap.density(p) for p in clean)
     theta = round(max(THETA_FLOOR, densities[-1] + THETA_MARGIN), 2)
     print(f"theta {theta} (clean calibration lines {len(clean)}, max density {densities[-1]:.2f})")

@@ -78,8 +78,9 @@
    its count of padded characters (:func:`bridging_sites`: 博物理馆, whose 理 removed leaves
    博物馆; at most ``BRIDGE_CAP``), which a padding spinner's real words leave, and the padding
    judge's soft count of padded characters (:mod:`service.spun.padding`: 上学 → 上, 就诊 → 就; at
-   most ``PAD_CAP``, from ``PAD_EVIDENCE_DENSITY`` per 100 characters).  Such a line judged spun with p ≥ ``PAD_PI`` whose soft count reaches
-   ``PAD_RESTORE_DENSITY`` loses the characters at least ``PAD_TAU`` likely.  A post
+   most ``PAD_CAP``, from ``PAD_EVIDENCE_DENSITY`` per 100 characters).  Such a line judged spun
+   with p ≥ ``PAD_PI`` whose soft count reaches ``PAD_RESTORE_DENSITY`` loses the characters at
+   least ``PAD_TAU`` likely.  A post
    whose spinner the lexicon knows (``table_in_use``) and explains (restorations over
    ``SWAP_COVERED`` of the text judged spun) gets no table-free swaps.
 8. One reading per form (``ONE_READING_PER_FORM``): a spinner's table maps an original to one
@@ -309,9 +310,9 @@ LITERARY_SWAP_DENSITY = 5.0
 # judge's (at most PAD_CAP) where it reaches PAD_EVIDENCE_DENSITY per 100 characters; per 100
 # characters 1.6 in the development spun lines and 0.43 in clean text (the build's rates), 4.0 in
 # the news lines of rounds 13-31 (AUROC 0.99 against their hard clean paragraphs, which average
-# 0.65 and reach 2.0; ordinary clean paragraphs 0.31, at most 2.6).  In a line judged spun with p ≥ PAD_PI whose soft count reaches
-# PAD_RESTORE_DENSITY per 100 characters, those of its characters at least PAD_TAU likely are
-# deleted, where no other restoration sits.  The judge's own tau (0.4) is the best over every
+# 0.65 and reach 2.0; ordinary clean paragraphs 0.31, at most 2.6).  In a line judged spun with
+# p ≥ PAD_PI whose soft count reaches PAD_RESTORE_DENSITY per 100 characters, those of its
+# characters at least PAD_TAU likely are deleted, where no other restoration sits.  The judge's own tau (0.4) is the best over every
 # line of the development rounds; in lines this dense a padded character is likelier than there.
 # Decided on blind rounds 1-31: news of rounds 13-31 21.3% -> 30.3% of errors removed, news +
 # tech 32.7% -> 37.9%, all sets of rounds 13-31 30.3% -> 34.0% (rounds 1-12 17.1% -> 17.4%), 54
@@ -824,7 +825,8 @@ class Engine:
         clean line has, else the sum of three Poisson log-likelihood ratios, each clipped at 0
         and its cap: of the likely contractions (``SWAP_CTR_CAP``), of the soft count of swaps
         (``SWAP_SOFT_CAP``) and, with at least ``SWAP_MIN_SWAPS`` of them, of the count of likely
-        swaps (``SWAP_CAP``); and that of the padded characters (``BRIDGE_CAP``)."""
+        swaps (``SWAP_CAP``); and that of the padded characters (``BRIDGE_CAP``) and the
+        padding judge's (:meth:`padding_evidence`)."""
         if not SWAP_MIN_LEN <= len(line) <= SWAP_MAX_LEN or not (
             SWAP_OWN_MIN <= own and PRIOR_LOGODDS + own < 0.0
         ):
@@ -840,11 +842,7 @@ class Engine:
         found = max(0.0, min(SWAP_CTR_CAP, swapper.contraction_ratio(line, judged)))
         found += max(0.0, min(SWAP_SOFT_CAP, swapper.soft_ratio(line, judged)))
         found += max(0.0, min(BRIDGE_CAP, _bridging_ratio(line)))
-        if PAD_CAP:
-            padded = self._padded(line, cache)
-            if 100.0 * padding.soft_count(padded) >= PAD_EVIDENCE_DENSITY * len(line):
-                ratio = padding.likelihood_ratio(padded, len(line), self.padding)
-                found += max(0.0, min(PAD_CAP, ratio))
+        found += self.padding_evidence(line, cache)
         if swapper.count(line, judged) < SWAP_MIN_SWAPS:
             # No count evidence from one or two likely swaps (what literary clean prose has
             # too); contractions and the soft count still count.
@@ -871,6 +869,16 @@ class Engine:
             return True
         # (the judgement is memoized per repair: swap_evidence reuses it)
         return self.swapper.density(text, self._judged(text, cache)) < LITERARY_SWAP_DENSITY
+
+    def padding_evidence(self, line: str, cache: dict | None = None) -> float:
+        """The Poisson log-likelihood ratio of the padding judge's soft count of ``line``,
+        clipped to [0, ``PAD_CAP``]; none below ``PAD_EVIDENCE_DENSITY`` padded characters per
+        100."""
+        padded = self._padded(line, cache)
+        if padding.density(padded, len(line)) < PAD_EVIDENCE_DENSITY:
+            return 0.0
+        ratio = padding.likelihood_ratio(padded, len(line), self.padding)
+        return max(0.0, min(PAD_CAP, ratio))
 
     def _padded(self, line: str, cache: dict | None) -> padding.Judged:
         """The padding judge's likely sites of ``line`` (:func:`padding.judged`), memoized per
@@ -1956,7 +1964,7 @@ class Engine:
                 if line_pi < PAD_PI:
                     continue
                 likely = self._padded(line, cache)
-                if 100.0 * padding.soft_count(likely) < PAD_RESTORE_DENSITY * len(line):
+                if padding.density(likely, len(line)) < PAD_RESTORE_DENSITY:
                     continue
                 for at, p in padding.deletions(line, likely, taken[line_start:end], PAD_TAU):
                     choices[line_start + at] = (line_start + at + 1, "", "", p)

@@ -254,6 +254,11 @@ def soft_count(likely: Judged) -> float:
     return sum(p for _, p in likely)
 
 
+def density(likely: Judged, length: int) -> float:
+    """The :func:`soft_count` per 100 characters of a line ``length`` characters long."""
+    return 100.0 * soft_count(likely) / max(length, 1)
+
+
 def likelihood_ratio(likely: Judged, length: int, model: Model) -> float:
     """Poisson log-likelihood ratio (spun against clean) of a line's :func:`soft_count`, with the
     model's rates per character of the development spun lines and of clean text."""

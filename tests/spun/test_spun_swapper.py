@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from service import spun
 from service.spun import engine as E
-from service.spun import padding as P
 from service.spun import resources as res
 from service.spun import swapper as S
 from service.spun.engine import engine
@@ -483,14 +482,8 @@ def _bridging(line: str) -> float:
 
 
 def _padding(line: str) -> float:
-    """What the padding judge's soft count of the line adds to its swap evidence (none below
-    ``PAD_EVIDENCE_DENSITY``)."""
-    eng = engine()
-    padded = eng._padded(line, {})
-    if 100.0 * P.soft_count(padded) < E.PAD_EVIDENCE_DENSITY * len(line):
-        return 0.0
-    ratio = P.likelihood_ratio(padded, len(line), eng.padding)
-    return max(0.0, min(E.PAD_CAP, ratio))
+    """What the padding judge's soft count of the line adds to its swap evidence."""
+    return engine().padding_evidence(line, {})
 
 
 @settings(max_examples=200, deadline=None)
