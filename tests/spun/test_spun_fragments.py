@@ -299,6 +299,46 @@ def test_written_wu_is_untouched_and_one_wu_word_is_no_register():
     assert "今年" in restored and "其中" in restored
 
 
+# Written north-eastern colloquial speech, written for this test (俺, 瞅, 寻思, 咋, 甭, 啥, 唠, 忒).
+# Without the register it is judged spun (0.91) and loses 那口子, 集上, 一瞅, 寻思, 俺, 自个儿.
+NORTHERN_STORY = (
+    "俺家那口子前两天去集上买了个电饭锅，回来一瞅说明书，整整十来页，他寻思半天也没整明白咋用。"
+    "俺说你甭瞎琢磨了，就按那个大键，啥都不用管。他不信，非得自个儿一个键一个键地试，结果把饭煮成"
+    "了一锅粥，还跟俺唠叨说这玩意儿忒不好使。"
+)
+
+
+def test_written_northern_speech_is_untouched_and_two_markers_are_no_register(monkeypatch):
+    assert neighbours.written_northern(NORTHERN_STORY)
+    assert literary_register(NORTHERN_STORY, resources.segment)
+    assert spun.fix(NORTHERN_STORY).edits == []
+    # A spinner may swap in a colloquial word or two (什么 → 啥, 怎么 → 咋): no register.
+    spun_with_two = MODERN_SPUN.replace("改造完成后", "改造完成后啥都咋")
+    assert not neighbours.written_northern(spun_with_two)
+    assert not literary_register(spun_with_two, resources.segment)
+    monkeypatch.setattr(neighbours, "NORTHERN_MARKERS", 99)
+    assert not literary_register(NORTHERN_STORY, resources.segment)
+
+
+# A clockmakers' guild's rules, written for this test: five classical function characters in 140
+# Han characters (0.036: under the 0.04 the document reading once needed) and no modern one.
+CLOCKMAKERS_RULES = (
+    "本会同人，皆以修补钟表为业，往来城乡，关系街坊生计。兹公议会规如下：一、收修钟表须当面验明，"
+    "登簿编号，给回单为凭，不得含混。二、工价照牌收取，不得临时加码，亦不得私索酒钱。三、所修物件"
+    "须如期交还，如有损坏调换，照价赔偿，情节重者逐出本会。四、同业之间不得争揽生意、造言中伤。"
+    "右列各条，同人务须遵守，如有违犯，由值年首事召集公议罚办。"
+)
+
+
+def test_a_document_with_few_classical_characters_and_no_modern_one_is_old_style(monkeypatch):
+    share = neighbours._classical_share(CLOCKMAKERS_RULES)
+    assert neighbours.DOCUMENT_SHARE <= share < 0.04
+    assert literary_register(CLOCKMAKERS_RULES, resources.segment)
+    assert spun.score(CLOCKMAKERS_RULES) < 0.5
+    monkeypatch.setattr(neighbours, "DOCUMENT_SHARE", 0.04)
+    assert not literary_register(CLOCKMAKERS_RULES, resources.segment)
+
+
 OLD_DEED = (
     "立卖田契人刘长顺，今因家中缺少使用，无力周转，情愿将祖遗水田二亩，坐落村南塘边，"
     "东至王姓田，西至大路，凭中出卖与本村赵宅名下为业。当日三面言定，田价大洋六十元整，"
