@@ -237,6 +237,12 @@ SYN_RATIO_LOG = 1.0  # log10: a synonym at least this much more frequent than th
 # SHORT_ARTIFACTS distinct spun forms, one of them no real word; otherwise its probability is
 # scaled by SHORT_SCALE (below PI_DECODE, ranks kept).
 SHORT_POST = 40
+# A form is no real word (the telltale a short post needs) only if neither the dictionary nor web
+# text has it and clean text has it under NONWORD_CLEAN_FREQ times per million characters: 不只,
+# 很是, 仍是 and 都会 are strings clean writing uses (不只是坐了: 3 to 18 per million), unlike
+# 标的目的 or 平易近 (under 2).  Decided on blind rounds 1-32: a short clean post of round 32 with
+# 功用 and 不只 is left alone, the same errors removed and marked posts detected (3.0: the same).
+NONWORD_CLEAN_FREQ = 2.0
 SHORT_ARTIFACTS = 2
 SHORT_SCALE = 0.49
 SHORT_FRAGMENT_Z = 4.0  # (the exact binomial tail as a z-score: few characters, few fragments)
@@ -329,6 +335,18 @@ PAD_CAP = 5.0
 PAD_RESTORE_DENSITY = 2.0
 PAD_EVIDENCE_DENSITY = 1.7
 PAD_TAU = 0.2
+# A padded character next to another padded or swapped one is harder to see: the judge reads its
+# neighbours as they are (上学就诊: 学 and 诊 each leave a word behind).  So the deletions are
+# chosen again, PAD_ROUNDS - 1 times, on the line read with every restoration so far, at the
+# same PAD_TAU; there a deletion may sit next to a restoration, which the judge now reads
+# restored.  Decided on blind rounds 1-32: rounds 13-32 33.4% -> 33.9% of errors removed (news
+# 28.5% -> 29.5%, news + tech 38.1% -> 39.0%), rounds 1-12 the same, the same clean text
+# changed.  Tried: a third round (the same), 0.15 and 0.25 in the second round (0.15: news +0.8
+# but rounds 1-12 -0.07 and the columns -0.06; 0.25: less), the second round on the line with
+# its deletions only (news +0.15), or kept away from restorations (+0.2), and the first round
+# next to restorations too (rounds 13-31 +0.16, rounds 1-12 -0.07).
+PAD_ROUNDS = 2
+PAD_NEAR = padding.WORD_CTX + 1  # see _near
 # A padding spinner (市 → 市长, 物 → 物理, 中 → 中间) turns characters into real words, which no
 # table-free swap sees, but leaves padded characters whose removal joins their neighbours into a
 # frequent word (博物理馆 → 博物馆: :func:`bridging_sites`).  Clean text has some too (不只是,
@@ -634,6 +652,52 @@ def drop_split_readings(
             del choices[start]
 
 
+def _near(origin: list[int]) -> list[bool]:
+    """Which characters of a restored view (:func:`_restored_view`) lie within
+    ``PAD_NEAR`` characters of a change: a restored character, or a gap where characters were
+    deleted.  Elsewhere the padding judge reads what it read before (its windows reach
+    ``padding.WORD_CTX`` characters), so its decision stands."""
+    n = len(origin)
+    changed = [
+        k
+        for k in range(n)
+        if origin[k] < 0 or (k > 0 and origin[k - 1] >= 0 and origin[k] != origin[k - 1] + 1)
+    ]
+    near = [False] * n
+    for k in changed:
+        for j in range(max(0, k - PAD_NEAR), min(n, k + PAD_NEAR + 1)):
+            near[j] = True
+    return near
+
+
+def _restored_view(
+    text: str,
+    start: int,
+    end: int,
+    choices: dict[int, tuple[int, str, str, float]],
+    deleted: dict[int, float],
+) -> tuple[str, list[int]]:
+    """``text[start:end]`` with the restorations of ``choices`` inside it applied and the
+    characters of ``deleted`` gone, and the offset in ``text`` of each of its characters (-1 for
+    a restored one)."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    i = start
+    while i < end:
+        choice = choices.get(i)
+        if i in deleted:
+            i += 1
+        elif choice is not None and choice[0] <= end:
+            pieces.append(choice[2])
+            origin += [-1] * len(choice[2])
+            i = choice[0]
+        else:
+            pieces.append(text[i])
+            origin.append(i)
+            i += 1
+    return "".join(pieces), origin
+
+
 class Engine:
     """Lexicon, automata and LM; build once per process with :func:`engine`."""
 
@@ -747,10 +811,16 @@ class Engine:
         # Forms that are telltale artifacts in a short post: positive evidence and no real word
         # (not a dictionary word, never seen in web text).  Real words (保举, 手艺, 此中 …) are
         # artifacts too, but cannot make a short post spun without one of these.
+        clean_freq: dict[str, float] = {}
+        for e in entries():
+            clean_freq[e.spun] = max(e.f_spun, clean_freq.get(e.spun, 0.0))
         self.nonword_forms = frozenset(
             key
             for key, w in weight.items()
-            if w > 0.0 and key not in word_forms and not _real_word(key)
+            if w > 0.0
+            and key not in word_forms
+            and not _real_word(key)
+            and clean_freq.get(key, 0.0) < NONWORD_CLEAN_FREQ
         )
         self.site_cands = {
             key: [(c, (key, c.original), c.original in originals) for c in cands]
@@ -1966,8 +2036,46 @@ class Engine:
                 likely = self._padded(line, cache)
                 if padding.density(likely, len(line)) < PAD_RESTORE_DENSITY:
                     continue
-                for at, p in padding.deletions(line, likely, taken[line_start:end], PAD_TAU):
-                    choices[line_start + at] = (line_start + at + 1, "", "", p)
+                for at, p in self._deletions(text, line_start, end, likely, taken, choices, cache):
+                    choices[at] = (at + 1, "", "", p)
+
+    def _deletions(
+        self,
+        text: str,
+        line_start: int,
+        end: int,
+        likely: padding.Judged,
+        taken: list[bool],
+        choices: dict[int, tuple[int, str, str, float]],
+        cache: dict | None,
+    ) -> list[tuple[int, float]]:
+        """The padded characters of the line ``text[line_start:end]`` to delete, as (offset in
+        ``text``, probability): :func:`padding.deletions` at ``PAD_TAU``, away from the line's
+        other restorations; then, ``PAD_ROUNDS - 1`` times, those the judge finds in the line
+        read with every restoration so far (a padded or swapped neighbour hides a padded
+        character: 上学就诊 reads better as 上就诊 than as 上学就), next to restorations too, as
+        the judge reads them restored."""
+        line = text[line_start:end]
+        chosen = {
+            line_start + at: p
+            for at, p in padding.deletions(line, likely, taken[line_start:end], PAD_TAU)
+        }
+        for _ in range(PAD_ROUNDS - 1):
+            if not chosen:
+                break
+            view, origin = _restored_view(text, line_start, end, choices, chosen)
+            likely = padding.judged(
+                view, self.padding, self.window_score, self.swapper.word_score, _near(origin)
+            )
+            again = [
+                (origin[at], p)
+                for at, p in padding.deletions(view, likely, [False] * len(view), PAD_TAU)
+                if origin[at] >= 0 and not taken[origin[at]]
+            ]
+            if not again:
+                break
+            chosen.update(again)
+        return sorted(chosen.items())
 
     @staticmethod
     def _override(

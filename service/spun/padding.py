@@ -104,11 +104,14 @@ Site = tuple[int, list[float]]  # (position of the character, features in FEATUR
 
 
 def sites(
-    line: str, score: Callable[[str], float], word_score: Callable[[str], float]
+    line: str,
+    score: Callable[[str], float],
+    word_score: Callable[[str], float],
+    near: Sequence[bool] | None = None,
 ) -> list[Site]:
     """Every character of ``line`` a padding spinner could have added, with the features of
     deleting it; ``score`` and ``word_score`` are the character and word models' memoizing
-    window scorers (``lm.WindowScorer``)."""
+    window scorers (``lm.WindowScorer``); with ``near``, only the characters where it is set."""
     n = len(line)
     if n < 3:
         return []
@@ -123,7 +126,7 @@ def sites(
     out: list[Site] = []
     for i in range(1, n):
         ch = line[i]
-        if not _is_han(ch) or ch in NUMERALS:
+        if not _is_han(ch) or ch in NUMERALS or (near is not None and not near[i]):
             continue
         before = line[i - 1]
         after = line[i + 1] if i + 1 < n else ""
@@ -210,11 +213,12 @@ def judged(
     model: Model,
     score: Callable[[str], float],
     word_score: Callable[[str], float],
+    near: Sequence[bool] | None = None,
 ) -> Judged:
-    """Every site of ``line`` (:func:`sites`) that is at least ``SOFT_P`` likely, with its
-    probability, in text order."""
+    """Every site of ``line`` (:func:`sites`; with ``near``, only where it is set) that is at
+    least ``SOFT_P`` likely, with its probability, in text order."""
     out = []
-    for i, x in sites(line, score, word_score):
+    for i, x in sites(line, score, word_score, near):
         p = model.prob(x)
         if p >= SOFT_P:
             out.append((i, p))

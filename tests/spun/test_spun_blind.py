@@ -45,7 +45,7 @@ FLOORS = {
         "spun:charswap_r2": 0.2,  # 0.214 (0.274 with the judge trained on rounds 1-8; was 0.266; before 0.198)
         "spun:roundtrip_r2": 0.045,  # 0.0495 (0.054 before the evidence of real-word forms was capped; 0.064 earlier; 0.083 with the judge trained on rounds 1-8; 0.075 before the lean-line band; before 0.060)
         "spun:homophone_r2": 0.0,  # 0.000 (before 0.0)
-        "spun:charswap_r2+roundtrip_r2": 0.145,  # 0.161 (0.234 with the judge trained on rounds 1-8; was 0.204; before 0.164)
+        "spun:charswap_r2+roundtrip_r2": 0.14,  # 0.142 with the second padding round (0.146 with the padding judge; 0.161 before it; 0.234 with the judge trained on rounds 1-8; was 0.204; before 0.164)
         "spun:charswap_r2+homophone_r2": 0.0,  # 0.000 (before 0.0)
     },
     # Round 3: first measured 0.016 of errors removed, AUROC 0.46 (the engine before non-word
@@ -508,8 +508,6 @@ CLEAN_FAILURES = {
     "round30": "two of its 40 hard long clean paragraphs are changed (an essay quoting a poem and a "
     "glossary of baking terms; three at the first reading, before 皆, 凡 and 倘 made a set of guild "
     "rules an old-style document; no short clean post is changed)",
-    "round32": "one of its 357 short clean posts and two of its 40 hard long clean paragraphs are changed "
-    "at the first reading (texts not read against the engine's output, so which ones is not known)",
     "round33": "one of its 40 hard long clean paragraphs is changed at the first reading (none of its 384 "
     "short clean posts; texts not read against the engine's output, so which one is not known)",
 }

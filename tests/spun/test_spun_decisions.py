@@ -140,6 +140,34 @@ def test_one_telltale_form_or_only_real_words_leave_a_short_post_alone(text):
     assert result.kinds == ()
 
 
+# Short posts written for this test: 功用 and 不只 are both lexicon forms, and 不只 is in neither
+# the dictionary nor the web word counts (their split reads 不 / 只 or 不只是), but clean text
+# has it (3 per million characters): a string clean writing uses, no telltale artifact.
+USED_STRINGS = (
+    "这台旧电脑的功用早就不只是上网了。",
+    "这个软件的功用不只是记账，还能提醒还款。",
+    "他的功用早就不只是看门了。",
+)
+
+
+@pytest.mark.parametrize("text", USED_STRINGS)
+def test_strings_clean_text_uses_are_no_telltale_in_a_short_post(text):
+    assert spun.fix(text).edits == []
+
+
+def test_without_the_clean_frequency_bar_those_strings_decide_a_short_post(monkeypatch):
+    from service.spun import engine as E
+
+    monkeypatch.setattr(E, "NONWORD_CLEAN_FREQ", 1e9)
+    loose = E.Engine()
+    assert "不只" in loose.nonword_forms
+    assert all(loose.run(text)[0] for text in USED_STRINGS)
+    monkeypatch.undo()
+    strict = E.Engine()
+    assert "不只" not in strict.nonword_forms
+    assert "标的目的" in strict.nonword_forms and "经由过程" in strict.nonword_forms
+
+
 # A community centre's report, written for this test: 本年, 法式, 运转, 步调, 保举, 周全, 或许 are the
 # lexicon's spun forms and real words, all used as the writer meant.
 REPORT = (

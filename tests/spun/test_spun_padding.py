@@ -104,6 +104,38 @@ def test_padding_evidence_is_what_detects_the_padded_item(monkeypatch):
     assert spun.fix(VILLAGE_PADDED).score < 0.5
 
 
+# An invented market report padded the same way (的 → 的话, 上 → 上学, 了 → 了断, 就 → 就诊,
+# 来 → 来往, 中 → 中间, 多 → 多少): the first round's deletions leave 的话 and 来往 beside
+# restorations, which the second round reads restored.
+MARKET = (
+    "河东镇的农贸市场上周完成了改造，摊位重新编了号，卖菜的老人们早上五点就来摆摊，中午前大多已经"
+    "卖完回家了。"
+)
+MARKET_PADDED = (
+    "河东镇的话农贸市场上学周完成了断改造，摊位重新编了断号，卖菜的话老人们早上学五点就诊来往摆摊，"
+    "中间午前大多少已经卖完回家了断。"
+)
+
+
+def test_a_second_round_reads_the_line_restored_and_finds_more(monkeypatch):
+    def left(rounds: int) -> int:
+        monkeypatch.setattr(E, "PAD_ROUNDS", rounds)
+        return distance(apply_edits(MARKET_PADDED, spun.fix(MARKET_PADDED).edits), MARKET)[0]
+
+    assert E.PAD_ROUNDS == 2
+    assert left(2) < left(1) < distance(MARKET_PADDED, MARKET)[0]
+
+
+def test_the_restored_view_maps_each_character_back():
+    text = "甲乙丙丁戊己"
+    choices = {1: (3, "", "子", 0.9)}  # 乙丙 → 子
+    view, origin = E._restored_view(text, 0, 6, choices, {4: 0.5})  # 戊 deleted
+    assert view == "甲子丁己"
+    assert origin == [0, -1, 3, 5]
+    # a restoration running past the line's end is not applied to it
+    assert E._restored_view(text, 0, 2, choices, {}) == ("甲乙", [0, 1])
+
+
 def test_deletions_skip_neighbours_shared_characters_and_taken_text():
     line = "附近的工人生和学生"
     likely = [(3, 0.9), (5, 0.8), (4, 0.7)]
