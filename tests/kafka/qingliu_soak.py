@@ -1119,7 +1119,10 @@ def _run_soak(bootstrap: str, config: SoakConfig, logdir: Path,
             for dup in seen[len(seen) - extra:]:
                 cause = blame(windows, seen[0].ts, dup.ts)
                 dup_by_fault[cause] += 1
-                if len(summary.duplicate_examples) < 12 and copies:
+                # (every duplicate a failure is made of is listed: those after a SIGTERM,
+                # or after a fault under exactly_once; a dozen of the others)
+                failing = config.mode == "exactly_once" or cause.startswith("sigterm")
+                if copies and (failing or len(summary.duplicate_examples) < 12):
                     summary.duplicate_examples.append(
                         f"raw {copies[0].partition}@{copies[0].offset} ({post.kind}): outcomes at "
                         + ", ".join(f"{s.topic.rsplit('.', 1)[-1]}:{s.partition}@{s.offset} "
