@@ -81,6 +81,9 @@ class Metrics:
                                  registry=r)
         self.publish_errors = Counter("qingliu_publish_errors", "Failed publish attempts",
                                       registry=r)
+        self.redelivered = Counter("qingliu_redelivered",
+                                   "Messages the consumer delivered again within one assignment "
+                                   "(taken once)", registry=r)
         self.processing = Histogram("qingliu_processing_seconds",
                                     "Pipeline time per message (decode, repair, tag)",
                                     buckets=LATENCY_BUCKETS, registry=r)

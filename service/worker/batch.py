@@ -68,6 +68,31 @@ def _process_all(items: list[tuple[bytes | None, bytes | None, Origin]], limits:
     return results, time.perf_counter() - started
 
 
+class TakenOffsets:
+    """The highest offset of each partition taken into a batch since the last assignment.
+
+    Within one assignment a partition's messages arrive in offset order, each once, except
+    that the consumer may deliver a run of them again (seen in a soak: the worker a SIGTERM had
+    just handed a partition to, and whose Faust had then sought it to its committed offset,
+    published the same eleven messages twice, 90 ms apart).  A message at or below
+    the partition's highest taken offset is such a copy: its first copy is in a batch of this
+    assignment, which publishes it and acknowledges its offset (or, revoked, leaves it to the
+    next owner), so the copy is dropped.  Cleared with every new epoch of the barrier."""
+
+    def __init__(self) -> None:
+        self._highest: dict[Any, int] = {}
+
+    def first_time(self, tp: Any, offset: int) -> bool:
+        """Whether ``offset`` of ``tp`` is new in this assignment (and note it as taken)."""
+        if offset <= self._highest.get(tp, -1):
+            return False
+        self._highest[tp] = offset
+        return True
+
+    def clear(self) -> None:
+        self._highest.clear()
+
+
 class BatchProcessor:
     """The body of the worker's one agent (see the module docstring)."""
 
@@ -110,14 +135,22 @@ class BatchProcessor:
         events: list[Any] = []
         size = 0
         epoch = self.barrier.epoch
+        taken = TakenOffsets()
         try:
             async for event in stream.events():
                 if self.barrier.epoch != epoch:  # a revocation: what was read before is stale
                     events, size, epoch = [], 0, self.barrier.epoch
-                events.append(event)
-                size += len(event.message.value or b"")
-                if (len(events) < BATCH_MAX_MESSAGES and size < BATCH_MAX_BYTES
-                        and not self._queue.empty()):
+                    taken.clear()
+                message = event.message
+                if taken.first_time(message.tp, message.offset):
+                    events.append(event)
+                    size += len(message.value or b"")
+                else:
+                    self.metrics.redelivered.inc()
+                    log.debug("%s@%s delivered again in one assignment: taken once",
+                              message.tp, message.offset)
+                if not events or (len(events) < BATCH_MAX_MESSAGES and size < BATCH_MAX_BYTES
+                                  and not self._queue.empty()):
                     continue  # more are already fetched: take them into this batch
                 batch, events, size = events, [], 0
                 await self._start(batch, epoch)

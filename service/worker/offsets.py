@@ -31,6 +31,8 @@ class PartitionOffsets:
         """``offset`` was handed to the agent (offsets come in increasing order)."""
         if self.pending and offset <= self.pending[-1]:
             return  # a redelivery of something already pending: keep the first
+        if self.next_commit is not None and offset < self.next_commit:
+            return  # a redelivery of something already acknowledged (the agent drops it)
         if not self.pending:
             self.head_since = now
         self.pending.append(offset)

@@ -115,3 +115,35 @@ def test_stalled_partition():
     assert offsets.stalled(60) == [("p", 1, 139)]
     offsets.ack("p", 1)
     assert offsets.stalled(60) == []  # nothing waits
+
+
+def test_a_redelivered_run_neither_holds_nor_moves_the_commit():
+    """The consumer may deliver a run of messages again within one assignment; the agent takes
+    each once (TakenOffsets), and the tracker must not wait for the copies it drops."""
+    offsets = OffsetTracker()
+    for offset in range(3):
+        offsets.fetched("p", offset)
+    offsets.ack("p", 0)
+    offsets.ack("p", 1)
+    for offset in range(3):  # 0 and 1 acknowledged, 2 still pending: all three come again
+        offsets.fetched("p", offset)
+    assert offsets.committable(never_committed) == {"p": 2}
+    offsets.ack("p", 2)
+    assert offsets.committable(never_committed) == {"p": 3}
+    for offset in range(3):  # all acknowledged now: the copies change nothing
+        offsets.fetched("p", offset)
+    offsets.fetched("p", 3)
+    offsets.ack("p", 3)
+    assert offsets.committable(never_committed) == {"p": 4}
+    assert offsets.stalled(0.0) == []
+
+
+def test_the_agent_takes_each_offset_once_per_assignment():
+    from service.worker.batch import TakenOffsets
+
+    taken = TakenOffsets()
+    first = [taken.first_time("p", offset) for offset in (5, 6, 7, 5, 6, 7, 8)]
+    assert first == [True, True, True, False, False, False, True]
+    assert taken.first_time("q", 5)  # partitions are independent
+    taken.clear()  # a new assignment: the partition is read again from its committed offset
+    assert taken.first_time("p", 5)
