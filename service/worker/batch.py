@@ -147,7 +147,7 @@ class BatchProcessor:
                     size += len(message.value or b"")
                 else:
                     self.metrics.redelivered.inc()
-                    log.debug("%s@%s delivered again in one assignment: taken once",
+                    log.info("%s@%s delivered again in one assignment: taken once",
                               message.tp, message.offset)
                 if not events or (len(events) < BATCH_MAX_MESSAGES and size < BATCH_MAX_BYTES
                                   and not self._queue.empty()):
