@@ -13,8 +13,9 @@ measure the result.
 2. Every line is read by :func:`service.spun.padding.sites`, the function the service runs; a row
    is positive when its character is a padded one.
 3. A logistic regression (L2, Newton steps: ``service.build.spun_swapper.fit``) is fitted on all
-   rows, over the features and their pairwise products (``padding.expanded``).  Leave-one-round-out figures (errors removed from the held-out round's lines when each
-   line gets the deletions alone) are printed and stored.
+   rows, over the features and their pairwise products (``padding.expanded``).
+   Leave-one-round-out figures (errors removed from the held-out round's lines when each line
+   gets the deletions alone) are printed and stored.
 4. ``tau`` is the one of ``TAUS`` with the best leave-one-round-out mean (rounded to 0.001; ties
    go to the larger).
 5. ``rate_spun_soft`` and ``rate_clean_soft``: the soft count of padded characters (the summed

@@ -318,8 +318,9 @@ LITERARY_SWAP_DENSITY = 5.0
 # the news lines of rounds 13-31 (AUROC 0.99 against their hard clean paragraphs, which average
 # 0.65 and reach 2.0; ordinary clean paragraphs 0.31, at most 2.6).  In a line judged spun with
 # p ≥ PAD_PI whose soft count reaches PAD_RESTORE_DENSITY per 100 characters, those of its
-# characters at least PAD_TAU likely are deleted, where no other restoration sits.  The judge's own tau (0.4) is the best over every
-# line of the development rounds; in lines this dense a padded character is likelier than there.
+# characters at least PAD_TAU likely are deleted, where no other restoration sits.  The judge's
+# own tau (0.4) is the best over every line of the development rounds; in lines this dense a
+# padded character is likelier than there.
 # Decided on blind rounds 1-31: news of rounds 13-31 21.3% -> 30.3% of errors removed, news +
 # tech 32.7% -> 37.9%, all sets of rounds 13-31 30.3% -> 34.0% (rounds 1-12 17.1% -> 17.4%), 54
 # and 13 more marked posts of rounds 13-31 and 1-12 detected, mean AUROC 0.867 -> 0.872 and
@@ -742,8 +743,9 @@ class Engine:
                 )
             )
         self.flu_threshold: dict[str, tuple[float, float, bool]] = {}
+        clean_freq: dict[str, float] = {}  # form → occurrences per million characters of clean text
         for key, cands in self.cands.items():
-            f_spun = max(c.entry.f_spun for c in cands)
+            f_spun = clean_freq[key] = max(c.entry.f_spun for c in cands)
             jieba_spun = max(c.entry.jieba_spun for c in cands)
             if f_spun >= COMMON_FREQ or jieba_spun >= COMMON_JIEBA:
                 self.flu_threshold[key] = (FLUENCY_COMMON_T, FLUENCY_WORD_HIGH, True)
@@ -809,11 +811,9 @@ class Engine:
         self.evidence_weight = {key: w for key, w in weight.items() if w}
         self.word_forms = frozenset(word_forms)
         # Forms that are telltale artifacts in a short post: positive evidence and no real word
-        # (not a dictionary word, never seen in web text).  Real words (保举, 手艺, 此中 …) are
+        # (not a dictionary word, never seen in web text, rare in clean text: see
+        # NONWORD_CLEAN_FREQ).  Real words (保举, 手艺, 此中 …) are
         # artifacts too, but cannot make a short post spun without one of these.
-        clean_freq: dict[str, float] = {}
-        for e in entries():
-            clean_freq[e.spun] = max(e.f_spun, clean_freq.get(e.spun, 0.0))
         self.nonword_forms = frozenset(
             key
             for key, w in weight.items()
