@@ -182,3 +182,29 @@ def test_the_doc_checks_catch_what_they_are_for(source: str) -> None:
     assert metric_problems("`qingliu_consumed` `qingliu_edits_total`", families) == [
         "qingliu_consumed is not exported by the worker"]
     assert "qingliu_edits_by_kind" in metrics_missing("qingliu_edits_total", families)
+
+
+def provenance_problems(area: Path, provenance: str) -> list[str]:
+    """Data files of ``area`` that its PROVENANCE.md does not name, and ``python -m
+    service.build.X`` commands it shows whose module does not exist."""
+    problems = [f"{area.name}: {path.name} has no provenance" for path in sorted(area.iterdir())
+                if path.is_file() and path.suffix != ".py" and path.name != "PROVENANCE.md"
+                and f"`{path.name}`" not in provenance]
+    for module in sorted(set(re.findall(r"python -m service\.build\.(\w+)", provenance))):
+        if not (REPO / "service" / "build" / f"{module}.py").is_file():
+            problems.append(f"{area.name}: service.build.{module} does not exist")
+    return problems
+
+
+@pytest.mark.parametrize("area", sorted(p.name for p in (REPO / "service" / "data").iterdir()
+                                        if p.is_dir() and not p.name.startswith("_")))
+def test_every_data_file_has_its_provenance_and_build(area: str) -> None:
+    folder = REPO / "service" / "data" / area
+    assert provenance_problems(folder, (folder / "PROVENANCE.md").read_text("utf-8")) == []
+
+
+def test_the_provenance_check_catches_a_missing_file_or_script() -> None:
+    folder = REPO / "service" / "data" / "spun"
+    assert provenance_problems(folder, "`lexicon.tsv` by `python -m service.build.nothing`")[-1] \
+        == "spun: service.build.nothing does not exist"
+    assert "spun: char_partners.tsv has no provenance" in provenance_problems(folder, "")
