@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.context
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -90,6 +91,22 @@ def _warm_up() -> None:
         process_message(b'{"id": "warm-up", "text": "\\u670d\\u52a1"}')
 
 
+class _RecordingSpawnContext(multiprocessing.context.SpawnContext):
+    """The ``spawn`` context, remembering the processes it starts: the pool's children.
+
+    A stopping worker ends them (:meth:`Offload.close`); ``ProcessPoolExecutor`` has no public way
+    to before Python 3.14 (``terminate_workers``), and its ``_processes`` is private."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[multiprocessing.process.BaseProcess] = []
+
+    def Process(self, *args: Any, **kwargs: Any) -> multiprocessing.process.BaseProcess:
+        process = multiprocessing.context.SpawnProcess(*args, **kwargs)
+        self.started.append(process)
+        return process
+
+
 def _ping(delay: float) -> int:
     import time
 
@@ -105,16 +122,18 @@ class Offload:
         self.limits = limits
         self.max_chunk = max_chunk
         self._pool: ProcessPoolExecutor | None = None
+        self._context: _RecordingSpawnContext | None = None
+        self._closed = False
         self._pending: list[tuple[bytes | None, bytes | None, Origin, asyncio.Future[Result]]] = []
         self._wake: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
         self._dispatcher: asyncio.Task[None] | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("spawn")
+        self._context = _RecordingSpawnContext()
         on_main_thread = threading.current_thread() is threading.main_thread()
-        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_child,
-                                   initargs=(os.getpid(), on_main_thread))
+        return ProcessPoolExecutor(self.processes, mp_context=self._context,
+                                   initializer=_start_child, initargs=(os.getpid(), on_main_thread))
 
     def start(self) -> None:
         """Create the pool and the dispatcher task (in the running loop)."""
@@ -180,6 +199,10 @@ class Offload:
                 results = await asyncio.get_running_loop().run_in_executor(
                     self._pool, process_chunk, items, self.limits, rules)
             except Exception as exc:  # a dead child (BrokenProcessPool) or pickling trouble
+                if self._closed:  # ended by close(): the worker is stopping, nobody waits
+                    for *_, future in chunk:
+                        future.cancel()
+                    return
                 log.error("worker process failed (%r); processing %d messages in the loop",
                           exc, len(items))
                 self._replace_pool()
@@ -202,13 +225,24 @@ class Offload:
             old.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Stop the dispatcher and the children."""
+        """Stop the dispatcher and end the children.
+
+        A child may be in the middle of a chunk whose results nobody will read: the worker is
+        stopping, and what it did not publish and commit is read again by the partitions' next
+        owner.  Left running, the chunk would hold up the interpreter's exit (it joins the pool's
+        manager thread, which waits for the chunk), which under load can outlast
+        ``QINGLIU_STOP_TIMEOUT``, so the children are terminated."""
+        self._closed = True
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             self._dispatcher = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._context is not None:
+            for child in self._context.started:
+                if child.is_alive():
+                    child.terminate()
         for *_, future in self._pending:
             if not future.done():
                 future.cancel()

@@ -35,6 +35,52 @@ async def test_offload_matches_in_loop_and_survives_a_dead_child():
         offload.close()
 
 
+# A process that closes its Offload while the child is busy with a chunk (here a ten-minute
+# sleep), then exits; ``EXIT_BOUND_S`` is a hang detector, far below the chunk's length.
+BUSY_CHILD_SCRIPT = """
+import asyncio, sys, time
+from service.offload import Offload, _ping
+from service.pipeline import Limits
+
+async def main():
+    offload = Offload(1, Limits())
+    await offload.ready()
+    busy = asyncio.get_running_loop().run_in_executor(offload._pool, _ping, 600.0)
+    await asyncio.sleep(1.0)  # the child has taken the call
+    children = [p.pid for p in offload._context.started]
+    offload.close()
+    print(*children, flush=True)
+    try:
+        await asyncio.wait_for(busy, 30)
+    except BaseException as exc:
+        print(type(exc).__name__, flush=True)
+
+asyncio.run(main())
+"""
+EXIT_BOUND_S = 120
+
+
+def test_closing_ends_a_busy_child_so_the_process_can_exit():
+    """A stopping worker must not wait at exit for a chunk nobody will read (it used to: the
+    interpreter joins the pool's manager thread, which waits for the chunk; under load that
+    outlasted QINGLIU_STOP_TIMEOUT and the worker exited 1 on SIGTERM)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BUSY_CHILD_SCRIPT], capture_output=True,
+                          text=True, timeout=EXIT_BOUND_S)
+    assert done.returncode == 0, done.stderr[-2000:]
+    children, outcome = done.stdout.split("\n")[:2]
+    assert outcome in ("BrokenProcessPool", "CancelledError"), done.stdout
+    for pid in map(int, children.split()):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        with open(f"/proc/{pid}/stat") as stat:  # a zombie not yet reaped counts as gone
+            assert stat.read().split()[2] == "Z", f"child {pid} outlived close()"
+
+
 @pytest.mark.integration
 async def test_worker_with_child_processes(settings):
     settings = settings.replace(processes=1)
