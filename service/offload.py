@@ -24,6 +24,7 @@ import multiprocessing.context
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +151,12 @@ class Offload:
         assert self._pool is not None
         loop = asyncio.get_running_loop()
         pings = [loop.run_in_executor(self._pool, _ping, 0.2) for _ in range(self.processes * 2)]
-        await asyncio.wait_for(asyncio.gather(*pings), timeout)
+        try:
+            await asyncio.wait_for(asyncio.gather(*pings), timeout)
+        except BrokenProcessPool:
+            if self._closed:  # stopped while starting: close() ended the children
+                raise asyncio.CancelledError from None
+            raise
 
     def submit(self, value: bytes | None, key: bytes | None, origin: Origin,
                rules: RuleSet = EMPTY) -> asyncio.Future[Result]:

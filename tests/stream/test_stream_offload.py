@@ -81,6 +81,19 @@ def test_closing_ends_a_busy_child_so_the_process_can_exit():
             assert stat.read().split()[2] == "Z", f"child {pid} outlived close()"
 
 
+async def test_closing_while_the_children_start_cancels_the_start():
+    """A SIGTERM while the worker waits for its children to load ends the start quietly (a
+    cancellation, which the worker treats as a normal stop), not with BrokenProcessPool."""
+    import asyncio
+
+    offload = Offload(1, Limits())
+    starting = asyncio.ensure_future(offload.ready())
+    await asyncio.sleep(0.5)  # the pings are queued or running; the child is loading
+    offload.close()
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+
+
 @pytest.mark.integration
 async def test_worker_with_child_processes(settings):
     settings = settings.replace(processes=1)
