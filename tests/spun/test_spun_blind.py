@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–33 were each the blind round until the next one arrived and are development data
-now; round 34 is the blind round.  No build reads a round after round 17.
+change; rounds 19–34 were each the blind round until the next one arrived and are development data
+now; round 35 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -376,6 +376,16 @@ FLOORS = {
         "spun:rerun_r34+docrevise_r34": 0.135,  # 0.1529 (first)
         "spun:rerun_r34+apiary_r34": 0.0,  # 0.000 (first)
     },
+    # Round 35: first measured 0.1033 of errors removed, AUROC 0.8924, one of its 432 short clean
+    # posts changed, one of its 40 long clean paragraphs, 79 of 111 marked posts detected (a frozen
+    # copy of the engine taken when the round was written: the engine of 4a1c679).
+    "round35": {
+        "spun:redo_r35": 0.11,  # 0.1255 (first)
+        "spun:docrephrase_r35": 0.12,  # 0.1362 (first)
+        "spun:campfire_r35": -0.02,  # -0.0017 (first)
+        "spun:redo_r35+docrephrase_r35": 0.1,  # 0.1179 (first)
+        "spun:redo_r35+campfire_r35": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -414,6 +424,7 @@ AUROC = {
     "round32": 0.81,  # 0.8379 (first)
     "round33": 0.82,  # 0.851 (first)
     "round34": 0.8,  # 0.8269 (first)
+    "round35": 0.86,  # 0.8924 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -453,6 +464,7 @@ MARKED = {
     "round32": 0.5,  # 36 of 71 (first)
     "round33": 0.59,  # 72 of 119 (first)
     "round34": 0.33,  # 38 of 106 (first)
+    "round35": 0.68,  # 79 of 111 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -523,6 +535,8 @@ CLEAN_FAILURES = {
     "round33": "one of its 40 hard long clean paragraphs is changed (an aquarium keeper's memoir with one "
     "northern colloquial word, read when round 34 arrived; none of its 384 short clean posts)",
     "round34": "one of its 430 short clean posts and one of its 40 hard long clean paragraphs are changed at "
+    "the first reading (texts not read against the engine's output, so which ones is not known)",
+    "round35": "one of its 432 short clean posts and one of its 40 hard long clean paragraphs are changed at "
     "the first reading (texts not read against the engine's output, so which ones is not known)",
 }
 
