@@ -38,3 +38,68 @@ async def test_the_final_commit_waits_for_a_commit_under_way_then_commits(tmp_pa
     finally:
         if app.scratch_dir is not None:
             app.scratch_dir.cleanup()
+
+
+class _Message:
+    def __init__(self, offset: int) -> None:
+        self.tp = ("raw", 4)
+        self.topic, self.partition, self.offset = "raw", 4, offset
+        self.timestamp = None
+
+
+class _Event:
+    def __init__(self, offset: int) -> None:
+        self.message = _Message(offset)
+
+
+class _SlowTransactionPublisher:
+    """Puts the outcomes into the transaction at once; the broker's acks come on ``release``."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish_transactional(self, items) -> None:
+        self.sent += [item.origin.offset for item in items]
+        self.entered.set()
+        await self.release.wait()
+        for item in items:
+            item.published = True
+
+
+async def test_a_cancelled_agent_does_not_split_publishing_from_acknowledging() -> None:
+    """A stopping worker's agent is cancelled before the final commit: a batch whose outcomes
+    are already in the partition's transaction is still acknowledged, so the final commit
+    covers its offsets (else the transaction commits them with an older offset, and the next
+    owner publishes the batch again)."""
+    from service.metrics import Metrics
+    from service.offload import Result
+    from service.pipeline import Limits, Origin
+    from service.worker.barrier import CommitBarrier
+    from service.worker.batch import BatchProcessor
+    from service.worker.offsets import OffsetTracker
+    from service.worker.publish import Item
+
+    publisher = _SlowTransactionPublisher()
+    offsets = OffsetTracker()
+    processor = BatchProcessor(None, limits=Limits(), concurrency=1, exactly_once=True,
+                               offload=None, publisher=publisher, offsets=offsets,
+                               barrier=CommitBarrier(), metrics=Metrics())
+    batch = [_Event(offset) for offset in (100, 101, 102)]
+    for event in batch:
+        offsets.fetched(event.message.tp, event.message.offset)
+    items = [Item(Origin("raw", 4, e.message.offset), b"{}", None,
+                  Result("clean", None, b"{}", f"e{e.message.offset}")) for e in batch]
+    agent = asyncio.ensure_future(processor._finish(batch, items, processor.barrier.epoch))
+    await asyncio.wait_for(publisher.entered.wait(), 10)
+    agent.cancel()  # the agent is stopped while the broker has not acknowledged the batch
+    await asyncio.gather(agent, return_exceptions=True)
+    stopping = asyncio.ensure_future(processor.stop())  # before the final commit
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # it waits for the batch being published …
+    publisher.release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert publisher.sent == [100, 101, 102]
+    # … which was acknowledged: the final commit covers every outcome in the transaction
+    assert offsets.committable(lambda tp: None) == {("raw", 4): 103}
