@@ -30,10 +30,11 @@ FRAGMENT_SPAN = 4  # … inside no dictionary word of 2 to this many characters 
 SINGLE_MIN_FREQ = -6.0  # a fragment rarer than this as a word gets no single-character candidates
 SINGLE_RATIO_LOG = 1.0  # … and its candidates are this much (log10) more frequent
 # Grammatical characters of written Cantonese that Mandarin does not use (perfective 咗,
-# possessive 嘅, locative 喺, negatives 冇 唔, 嚟, plural 哋, 啲, 佢, 嘢, 嗰, 睇, 咩, 噉).  Text with
+# possessive 嘅, locative 喺, negatives 冇 唔, 嚟, plural 哋, 啲, 佢, 嘢, 嗰, 睇, 咩, 噉, the
+# sentence-final particles 㗎 喎 噃 啫 嘞, and the demonstratives 呢度 呢个 呢啲 边度).  Text with
 # CANTONESE_MARKERS of them is written Cantonese: its words (返屋企, 搵, 雪柜) are not in the
 # Mandarin dictionary, so its rare characters are no spinner's fragments.  No spinner writes them.
-_CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉]")
+_CANTONESE = re.compile("[咗嘅喺冇嚟哋啲佢嘢嗰睇唔咩噉㗎喎噃啫嘞]|呢度|呢个|呢啲|边度")
 CANTONESE_MARKERS = 2
 # Written Cantonese has its own particles and pronouns in place of Mandarin's (的 了 们 这 那 吗 呢
 # 是 在 他 她): at most MANDARIN_PER_CANTONESE of those per marker (0-1 in the development rounds'
@@ -46,6 +47,12 @@ MANDARIN_PER_CANTONESE = 0.5
 # old-style prose (see literary_register): 今朝, 而家, 成日 and 企 are its own words, not a
 # spinner's forms.
 CANTONESE_PROSE_MARKERS = 5
+# A short post in written Cantonese is prose too when its markers are dense: at least
+# CANTONESE_DENSE_MARKERS of them and CANTONESE_DENSITY per Han character (the development
+# rounds' clean Cantonese posts of 10-25 characters have 3-6; no spun line of blind rounds
+# 1-34 reaches it, their Cantonese swaps sit in Mandarin prose).
+CANTONESE_DENSE_MARKERS = 3
+CANTONESE_DENSITY = 0.2
 # Written Wu (Shanghainese): the pronouns 阿拉 侬 伊拉, 覅 搿 辣海 哪能 侪, and words such as 辰光
 # 小囡 事体 白相 屋里厢 物事 爷叔 拉牢 交关 老底子 有趟.  A spinner may bring in one of them and
 # repeat it (时候 → 辰光, 你 → 侬 and 小孩 → 小囡 are in the development tables; no spun line of
@@ -78,7 +85,7 @@ OLD_DOCUMENT_FORMULAE = (  # each formula with its variants (空口无凭, 口�
     ("分文不欠",), ("不得异言", "两无异言", "永无异言", "并无异言"),
     ("空口无凭", "空口难凭", "空口无据", "口说无凭", "口说无据", "口说难凭", "恐口无凭",
      "恐后无凭", "今欲有凭"),
-    ("立此为据", "收执为据", "永远为据", "执照为据"), ("言明",), ("听凭",), ("此系两愿",), ("并无逼勒",), ("照得",), ("合行出示",),
+    ("立此为据", "收执为据", "永远为据", "执照为据", "立契为据", "立约为据"), ("言明",), ("听凭",), ("此系两愿",), ("并无逼勒",), ("照得",), ("合行出示",),
     ("自示之后",), ("特示",), ("毋违",), ("各宜凛遵",), ("须至告示者", "须至示者", "须至牒者"),
 )
 OLD_DOCUMENT_MARKERS = 3
@@ -138,8 +145,14 @@ def written_cantonese(text: str) -> bool:
 
 def cantonese_prose(text: str) -> bool:
     """Whether ``text`` is written Cantonese (:func:`written_cantonese`) with at least
-    ``CANTONESE_PROSE_MARKERS`` markers: prose, not a Mandarin line with a few swapped-in words."""
-    return written_cantonese(text) and len(_CANTONESE.findall(text)) >= CANTONESE_PROSE_MARKERS
+    ``CANTONESE_PROSE_MARKERS`` markers, or ``CANTONESE_DENSE_MARKERS`` at ``CANTONESE_DENSITY``
+    per Han character (a short post): prose, not a Mandarin line with a few swapped-in words."""
+    if not written_cantonese(text):
+        return False
+    markers = len(_CANTONESE.findall(text))
+    return markers >= CANTONESE_PROSE_MARKERS or (
+        markers >= CANTONESE_DENSE_MARKERS and markers >= CANTONESE_DENSITY * han_count(text)
+    )
 
 
 def old_document(text: str) -> bool:

@@ -455,3 +455,26 @@ def test_cantonese_prose_is_read_like_old_style_prose():
     assert spun.fix(CANTONESE_POST).edits == []
     # A few Cantonese words in a Mandarin line make no Cantonese prose.
     assert not neighbours.cantonese_prose("返工迟咗，俾老细闹咗一餐，之后仲要留喺公司度搵嘢做。")
+
+
+# Written for this test: a short post in written Cantonese (呢度, 唔 and the particle 㗎 in twelve
+# Han characters, no Mandarin particle) whose 泊车 is the Cantonese word, not a spinner's 停车.
+SHORT_CANTONESE_POST = "呢度唔准泊车，会俾差佬抄牌㗎。"
+
+
+def test_a_short_post_dense_with_cantonese_markers_is_cantonese_prose():
+    """Three markers in a post of twelve Han characters are written Cantonese, not a Mandarin
+    line with swapped-in words: its 泊车 stays (it was restored to 停车 while five markers were
+    needed); the Mandarin line with a few Cantonese words stays no Cantonese prose."""
+    assert neighbours.cantonese_prose(SHORT_CANTONESE_POST)
+    assert spun.fix(SHORT_CANTONESE_POST).edits == []
+    assert not neighbours.cantonese_prose("返工迟咗，俾老细闹咗一餐，之后仲要留喺公司度搵嘢做。")
+
+
+def test_a_contract_closing_with_li_qi_wei_ju_is_an_old_document():
+    """立契为据 and 立约为据 are the deed's and the agreement's 立此为据."""
+    lease = ("立租山约人钱老五，今因家中乏人照管，将自家后山一块租与邻村张姓放牛，言定每年租钱八千文。"
+             "此系两家情愿，并无逼勒，故立契为据。")
+    assert neighbours.old_document(lease)
+    assert neighbours.old_document(lease.replace("立契为据", "立约为据"))
+    assert not neighbours.old_document(lease.replace("故立契为据", "特此说明"))
