@@ -118,8 +118,9 @@ class QingliuApp(compat.StopDuringRebalance, faust.App):
     def intake_full(self) -> bool:
         return self.processor.intake_full()
 
-    async def before_final_commit(self) -> None:
-        await self.processor.stop()
+    async def before_final_commit(self) -> bool:
+        """Stop publishing; False when batches were still being published at the deadline."""
+        return await self.processor.stop()
 
     # -- state for /readyz and the metrics ---------------------------------------------------
     def stalled(self) -> Iterator[tuple[str, int, int, float]]:

@@ -119,13 +119,15 @@ class BatchProcessor:
         """Whether the agent's queue is full (handing it a message would block)."""
         return self._queue is not None and self._queue.full()
 
-    async def stop(self, timeout: float = STOP_DRAIN_S) -> None:
-        """Publish nothing more; wait for every batch being published (before the last commit)."""
+    async def stop(self, timeout: float = STOP_DRAIN_S) -> bool:
+        """Publish nothing more; wait for every batch being published (before the last commit).
+        False when some were still being published after ``timeout``."""
         if self._in_flight or self.barrier.active:
             log.info("stopping: waiting for %d batches being published", self.barrier.active)
-        await self.barrier.close(timeout)
+        drained = await self.barrier.close(timeout)
         if self._thread is not None:
             self._thread.shutdown(wait=False, cancel_futures=True)
+        return drained
 
     # -- the agent ----------------------------------------------------------------------------
     async def run(self, stream: Any) -> None:

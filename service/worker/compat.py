@@ -141,6 +141,8 @@ class Consumer(faust_aiokafka.Consumer):
         and so commits past an unpublished first message; the worker's tracker has no such case.
         Under exactly_once the commit (a transaction commit) waits for batches being published.
         """
+        if getattr(self, "_final_commit_refused", False):
+            return False  # see on_stop
         if self.app.in_transaction:
             async with self.app.commit_barrier.committing():
                 return await self._commit_acked(topics, start_new_transaction)
@@ -244,10 +246,21 @@ class Consumer(faust_aiokafka.Consumer):
         committing when a commit is already under way: the periodic one, begun before the last
         batches were acknowledged, whose offsets the next owner would then publish again.  So
         any commit under way is waited for first (no other can begin between the last wait and
-        Faust's commit: nothing yields in between)."""
-        await self.app.before_final_commit()
+        Faust's commit: nothing yields in between).
+
+        Under exactly_once a batch still being published when the wait ends (the broker does
+        not acknowledge it) has outcomes in its partition's transaction but no acknowledged
+        offsets: committing would commit them with an older offset, and the next owner would
+        publish them again.  Then nothing is committed; the open transactions are aborted when
+        the next owner fences them, and it processes their messages again."""
+        drained = await self.app.before_final_commit()
         while await self.maybe_wait_for_commit_to_finish():
             pass  # (the periodic commit may have begun another meanwhile)
+        if drained is False and self.app.in_transaction:
+            log.warning("stopping without the final commit: batches are still being published "
+                        "into the transactions, which the partitions' next owner aborts and "
+                        "processes again")
+            self._final_commit_refused = True
         await super().on_stop()
 
     async def on_partitions_revoked(self, revoked: set[Any]) -> None:

@@ -103,3 +103,32 @@ async def test_a_cancelled_agent_does_not_split_publishing_from_acknowledging() 
     assert publisher.sent == [100, 101, 102]
     # … which was acknowledged: the final commit covers every outcome in the transaction
     assert offsets.committable(lambda tp: None) == {("raw", 4): 103}
+
+
+async def test_no_final_commit_under_exactly_once_while_a_batch_is_still_being_published(
+        tmp_path) -> None:
+    """A batch the broker never acknowledged has outcomes in its transaction but no acknowledged
+    offsets: the stopping worker commits nothing (the next owner aborts the transactions and
+    processes the messages again) instead of committing them with an older offset.  Under
+    at_least_once the acknowledged offsets are committed all the same."""
+    for guarantee, expected in (("exactly_once", []), ("at_least_once", [False])):
+        app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path / guarantee),
+                                  processes=0, processing_guarantee=guarantee))
+        commits: list[bool] = []
+
+        async def commit_acked(topics, start_new_transaction, commits=commits) -> bool:
+            commits.append(start_new_transaction)
+            return True
+
+        async def still_publishing() -> bool:
+            return False
+
+        try:
+            app.in_worker = True  # (Faust's in_transaction holds only in a worker)
+            app.consumer._commit_acked = commit_acked
+            app.before_final_commit = still_publishing
+            await asyncio.wait_for(app.consumer.on_stop(), 10)
+            assert commits == expected, guarantee
+        finally:
+            if app.scratch_dir is not None:
+                app.scratch_dir.cleanup()
