@@ -83,19 +83,22 @@ class CommitBarrier:
 
     @contextlib.asynccontextmanager
     async def committing(self, revoking: bool = False,
-                         timeout: float | None = None) -> AsyncIterator[None]:
-        """Around an offset commit: no batch is being published while it runs.
+                         timeout: float | None = None) -> AsyncIterator[bool]:
+        """Around an offset commit: no new batch is published while it runs.  Yields whether
+        every batch being published finished within ``timeout`` (one still publishing has
+        outcomes out without acknowledged offsets: under exactly_once, in the transaction a
+        commit would commit).
 
         ``revoking``: the commit precedes a revocation; batches read before it are not
-        published afterwards (a new epoch begins).
+        published afterwards, and one still publishing is not acknowledged (a new epoch begins).
         """
         async with self._lock:
             self._open.clear()
             try:
-                await self.wait_drained(timeout)
+                drained = await self.wait_drained(timeout)
                 if revoking:
                     self._epoch += 1
-                yield
+                yield drained
             finally:
                 self._open.set()
 

@@ -144,7 +144,11 @@ class Consumer(faust_aiokafka.Consumer):
         if getattr(self, "_final_commit_refused", False):
             return False  # see on_stop
         if self.app.in_transaction:
-            async with self.app.commit_barrier.committing():
+            async with self.app.commit_barrier.committing() as drained:
+                if not drained:  # its outcomes are in the transactions: commit once it is acked
+                    log.warning("commit skipped: a batch is still being published into the "
+                                "transactions")
+                    return False
                 return await self._commit_acked(topics, start_new_transaction)
         return await self._commit_acked(topics, start_new_transaction)
 
@@ -270,15 +274,27 @@ class Consumer(faust_aiokafka.Consumer):
         So the batches being published are acknowledged first and their offsets committed (under
         exactly_once: each transaction with the offsets of the outputs it holds), and batches
         fetched in this generation are not published afterwards (the next owner reads them).
+
+        Under exactly_once a batch still being published when the wait ends is not
+        acknowledged, and its outcomes are in the transactions: nothing is committed, and every
+        transaction's producer is replaced at the assignment, which aborts them (the partitions
+        are read again from their committed offsets, here or by their next owner).
         """
         app = self.app
         if not app.should_stop:
             timeout = None if app.in_transaction else REVOKE_DRAIN_S
-            async with app.commit_barrier.committing(revoking=True, timeout=timeout):
-                try:
-                    await self._commit_acked(None, True)
-                except Exception:
-                    log.exception("commit before revoking %d partitions failed", len(revoked))
+            async with app.commit_barrier.committing(revoking=True, timeout=timeout) as drained:
+                if drained or not app.in_transaction:
+                    try:
+                        await self._commit_acked(None, True)
+                    except Exception:
+                        log.exception("commit before revoking %d partitions failed",
+                                      len(revoked))
+                else:
+                    log.warning("no commit before revoking %d partitions: a batch is still being "
+                                "published into the transactions, which are aborted",
+                                len(revoked))
+                    self.transactions.abandon(self.assignment())
                 app.commit_barrier.begin_rebalance()  # publish nothing until the assignment
         app.offsets.reset(revoked)
         await super().on_partitions_revoked(revoked)
@@ -359,6 +375,12 @@ class TransactionManager(FaustTransactionManager):
         """Stop stale producers (see the class docstring), then let Faust start the rest."""
         await self.drop_stale(self.stale(assigned))
         await super().on_rebalance(assigned, revoked, newly_assigned)
+
+    def abandon(self, tps: Any) -> None:
+        """Replace the producers of ``tps``' transactions at the next assignment (which aborts
+        them) as if their last commit had failed: they hold outcomes whose offsets will not be
+        committed."""
+        self.failed.update(self.transactional_id(tp) for tp in tps)
 
     def stale(self, assigned: Any) -> list[str]:
         """Producers to replace: partition not actively assigned now, or last commit failed."""

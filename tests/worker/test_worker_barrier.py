@@ -63,10 +63,13 @@ async def test_commit_times_out_on_a_stuck_publish():
 
     task = asyncio.ensure_future(publish())
     await asyncio.sleep(0)
-    async with barrier.committing():
+    async with barrier.committing() as drained:
         assert barrier.active == 1
+        assert not drained  # the commit knows a batch is still out
     stuck.set()
     await task
+    async with barrier.committing() as drained:
+        assert drained
 
 
 async def test_close_waits_for_every_batch_including_later_ones():

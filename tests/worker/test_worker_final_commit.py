@@ -132,3 +132,81 @@ async def test_no_final_commit_under_exactly_once_while_a_batch_is_still_being_p
         finally:
             if app.scratch_dir is not None:
                 app.scratch_dir.cleanup()
+
+
+async def test_the_periodic_commit_waits_for_a_batch_still_being_published(tmp_path) -> None:
+    """exactly_once: a commit whose wait for the batches being published ran out commits
+    nothing (their outcomes are in the transactions without acknowledged offsets); the next
+    commit, once they are acknowledged, does."""
+    app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path),
+                              processes=0, processing_guarantee="exactly_once"))
+    commits: list[bool] = []
+
+    async def commit_acked(topics, start_new_transaction) -> bool:
+        commits.append(start_new_transaction)
+        return True
+
+    barrier = app.commit_barrier
+    barrier.drain_timeout = 0.05
+    release = asyncio.Event()
+
+    async def publish() -> None:
+        async with barrier.publishing():
+            await release.wait()
+
+    try:
+        app.in_worker = True
+        app.consumer._commit_acked = commit_acked
+        publishing = asyncio.ensure_future(publish())
+        await asyncio.sleep(0)
+        assert await app.consumer.force_commit() is False
+        assert commits == []
+        release.set()
+        await publishing
+        assert await app.consumer.force_commit() is True
+        assert commits == [True]
+    finally:
+        if app.scratch_dir is not None:
+            app.scratch_dir.cleanup()
+
+
+async def test_a_revocation_during_a_stuck_publish_abandons_the_transactions(tmp_path) -> None:
+    """exactly_once: the commit before a revocation whose batch is still being published when
+    the wait ends commits nothing, and every assigned partition's transaction is abandoned (its
+    producer replaced at the assignment, which aborts it)."""
+    from faust.types import TP
+
+    app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path),
+                              processes=0, processing_guarantee="exactly_once"))
+    commits: list[bool] = []
+
+    async def commit_acked(topics, start_new_transaction) -> bool:
+        commits.append(start_new_transaction)
+        return True
+
+    barrier = app.commit_barrier
+    barrier.drain_timeout = 0.05
+    release = asyncio.Event()
+
+    async def publish() -> None:
+        async with barrier.publishing():
+            await release.wait()
+
+    assigned = {TP("raw", 0), TP("raw", 3)}
+    app.in_worker = True  # before Faust caches in_transaction
+    consumer = app.consumer
+    try:
+        consumer._commit_acked = commit_acked
+        consumer.assignment = lambda: assigned
+        consumer.transactions.transactional_id = lambda tp: f"g-0-{tp.partition}"
+        publishing = asyncio.ensure_future(publish())
+        await asyncio.sleep(0)
+        await consumer.on_partitions_revoked({TP("raw", 3)})
+        assert commits == []
+        assert consumer.transactions.failed == {
+            consumer.transactions.transactional_id(tp) for tp in assigned}
+        release.set()
+        await publishing
+    finally:
+        if app.scratch_dir is not None:
+            app.scratch_dir.cleanup()

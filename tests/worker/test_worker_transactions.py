@@ -132,3 +132,15 @@ async def test_the_producer_of_a_failed_commit_is_replaced_at_the_next_assignmen
     await mgr.commit({TP(RAW, 4): 45})
     await rebalance(mgr, tps(2, 4), tps(2, 4))
     assert producer.generation[tid(4)] == 2  # committed since: kept
+
+
+async def test_abandoned_transactions_get_new_producers_at_the_next_assignment():
+    # A revocation whose batch was still being published (exactly_once) commits nothing: the
+    # transactions hold outcomes whose offsets will not be committed, so each is aborted by a
+    # new producer for its id, although the partitions stay.
+    producer = FakeProducer()
+    mgr = manager(producer, FakeAssignor())
+    await rebalance(mgr, set(), tps(0, 2))
+    mgr.abandon(tps(0, 2))
+    await rebalance(mgr, tps(0, 2), tps(0, 2))
+    assert producer.generation == {tid(0): 2, tid(2): 2}
