@@ -134,40 +134,52 @@ async def test_no_final_commit_under_exactly_once_while_a_batch_is_still_being_p
                 app.scratch_dir.cleanup()
 
 
+class _StuckPublish:
+    """An exactly_once worker app whose commits are recorded, with one batch being published
+    until ``release`` (the barrier's wait for it runs out after 50 ms)."""
+
+    def __init__(self, tmp_path) -> None:
+        self.app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path),
+                                       processes=0, processing_guarantee="exactly_once"))
+        self.app.in_worker = True  # (before Faust caches in_transaction: only in a worker)
+        self.app.commit_barrier.drain_timeout = 0.05
+        self.commits: list[bool] = []
+        self.release = asyncio.Event()
+        self.app.consumer._commit_acked = self._commit_acked
+        self.publishing: asyncio.Future[None] | None = None
+
+    async def _commit_acked(self, topics, start_new_transaction) -> bool:
+        self.commits.append(start_new_transaction)
+        return True
+
+    async def _publish(self) -> None:
+        async with self.app.commit_barrier.publishing():
+            await self.release.wait()
+
+    async def __aenter__(self) -> _StuckPublish:
+        self.publishing = asyncio.ensure_future(self._publish())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self.release.set()
+        await self.publishing
+        if self.app.scratch_dir is not None:
+            self.app.scratch_dir.cleanup()
+
+
 async def test_the_periodic_commit_waits_for_a_batch_still_being_published(tmp_path) -> None:
     """exactly_once: a commit whose wait for the batches being published ran out commits
     nothing (their outcomes are in the transactions without acknowledged offsets); the next
     commit, once they are acknowledged, does."""
-    app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path),
-                              processes=0, processing_guarantee="exactly_once"))
-    commits: list[bool] = []
-
-    async def commit_acked(topics, start_new_transaction) -> bool:
-        commits.append(start_new_transaction)
-        return True
-
-    barrier = app.commit_barrier
-    barrier.drain_timeout = 0.05
-    release = asyncio.Event()
-
-    async def publish() -> None:
-        async with barrier.publishing():
-            await release.wait()
-
-    try:
-        app.in_worker = True
-        app.consumer._commit_acked = commit_acked
-        publishing = asyncio.ensure_future(publish())
-        await asyncio.sleep(0)
-        assert await app.consumer.force_commit() is False
-        assert commits == []
-        release.set()
-        await publishing
-        assert await app.consumer.force_commit() is True
-        assert commits == [True]
-    finally:
-        if app.scratch_dir is not None:
-            app.scratch_dir.cleanup()
+    async with _StuckPublish(tmp_path) as stuck:
+        consumer = stuck.app.consumer
+        assert await consumer.force_commit() is False
+        assert stuck.commits == []
+        stuck.release.set()
+        await stuck.publishing
+        assert await consumer.force_commit() is True
+        assert stuck.commits == [True]
 
 
 async def test_a_revocation_during_a_stuck_publish_abandons_the_transactions(tmp_path) -> None:
@@ -176,37 +188,11 @@ async def test_a_revocation_during_a_stuck_publish_abandons_the_transactions(tmp
     producer replaced at the assignment, which aborts it)."""
     from faust.types import TP
 
-    app = create_app(Settings(broker="kafka://127.0.0.1:9", data_dir=str(tmp_path),
-                              processes=0, processing_guarantee="exactly_once"))
-    commits: list[bool] = []
-
-    async def commit_acked(topics, start_new_transaction) -> bool:
-        commits.append(start_new_transaction)
-        return True
-
-    barrier = app.commit_barrier
-    barrier.drain_timeout = 0.05
-    release = asyncio.Event()
-
-    async def publish() -> None:
-        async with barrier.publishing():
-            await release.wait()
-
     assigned = {TP("raw", 0), TP("raw", 3)}
-    app.in_worker = True  # before Faust caches in_transaction
-    consumer = app.consumer
-    try:
-        consumer._commit_acked = commit_acked
+    async with _StuckPublish(tmp_path) as stuck:
+        consumer = stuck.app.consumer
         consumer.assignment = lambda: assigned
         consumer.transactions.transactional_id = lambda tp: f"g-0-{tp.partition}"
-        publishing = asyncio.ensure_future(publish())
-        await asyncio.sleep(0)
         await consumer.on_partitions_revoked({TP("raw", 3)})
-        assert commits == []
-        assert consumer.transactions.failed == {
-            consumer.transactions.transactional_id(tp) for tp in assigned}
-        release.set()
-        await publishing
-    finally:
-        if app.scratch_dir is not None:
-            app.scratch_dir.cleanup()
+        assert stuck.commits == []
+        assert consumer.transactions.failed == {"g-0-0", "g-0-3"}
