@@ -74,6 +74,15 @@ _NORTHERN = re.compile(
     "啥|咋|俺|唠|瞅|甭|忒|嘎哈|埋汰|磕碜|得劲|嘚瑟|老鼻子|溜达|晌午|寻思|旮旯|杠杠"
 )
 NORTHERN_MARKERS = 3
+# Written south-western Mandarin (四川话, 重庆话): 啥子 咋个 啷个 莫得 巴适 摆龙门阵 摆一哈 一哈儿 屋头
+# 老汉儿 瓜娃子 耙耳朵 幺儿 哦豁 孃孃 勒个 恁个 噻.  No spun line of blind rounds 1-34 has two
+# different ones (their clean Sichuanese paragraphs 2-4), and text with SOUTHWESTERN_MARKERS
+# different ones is dialect prose, whose words (守到, 泵泵, 一逛) are its own: it is read like
+# old-style prose (see literary_register).
+_SOUTHWESTERN = re.compile(
+    "啥子|咋个|啷个|莫得|巴适|摆龙门阵|摆一哈|一哈儿|屋头|老汉儿|瓜娃子|耙耳朵|幺儿|哦豁|孃孃|勒个|恁个|噻"
+)
+SOUTHWESTERN_MARKERS = 3
 # The formulae of old contracts (立契, 租约) and proclamations (告示, 晓谕): 今因, 凭中, 三面言定,
 # 名下为业, 分文不欠, 不得异言, 空口无凭, 今欲有凭, 立此为据, 收执为据, 言明, 听凭, 照得, 合行出示,
 # 自示之后, 特示, 毋违, 各宜凛遵.  No spinner writes them (no spun line of blind rounds 1-29 has two
@@ -193,6 +202,12 @@ def written_northern(text: str) -> bool:
     return len(set(_NORTHERN.findall(text))) >= NORTHERN_MARKERS
 
 
+def written_southwestern(text: str) -> bool:
+    """Whether ``text`` has at least ``SOUTHWESTERN_MARKERS`` different words of written
+    south-western Mandarin."""
+    return len(set(_SOUTHWESTERN.findall(text))) >= SOUTHWESTERN_MARKERS
+
+
 def in_a_word(text: str, i: int, words: Container[str], shortest: int = 2) -> bool:
     """Whether a word of ``words`` of ``shortest`` to ``FRAGMENT_SPAN`` characters of ``text``
     covers position ``i`` (a rare character no such word covers is a fragment)."""
@@ -235,11 +250,13 @@ def literary_register(text: str, segment: Callable[[str], list[str]]) -> bool:
     most ``MODERN_SHARE`` modern function characters, at least ``OLD_STYLE_SHARE`` classical
     ones, and at least ``OLD_STYLE_SINGLES`` of its Han characters one-character words in the
     split ``segment`` gives, or a document of two-character words: see ``DOCUMENT_SHARE``), an
-    old contract or proclamation (:func:`old_document`), written Wu (:func:`written_wu`) or
-    written northern colloquial speech (:func:`written_northern`).
+    old contract or proclamation (:func:`old_document`), written Wu (:func:`written_wu`),
+    written northern colloquial speech (:func:`written_northern`) or written south-western
+    Mandarin (:func:`written_southwestern`).
     Its words are its own, not a spinner's: 每岁, 不异, 此中, 本年, 不敷, 辰光 and 一瞅 are what
     such prose writes, and a standard modern substitute is no restoration."""
-    if written_wu(text) or written_northern(text) or old_document(text) or cantonese_prose(text):
+    if (written_wu(text) or written_northern(text) or written_southwestern(text)
+            or old_document(text) or cantonese_prose(text)):
         return True
     share = _classical_share(text)
     if share >= CLASSICAL_SHARE - 1e-9:

@@ -478,3 +478,20 @@ def test_a_contract_closing_with_li_qi_wei_ju_is_an_old_document():
     assert neighbours.old_document(lease)
     assert neighbours.old_document(lease.replace("立契为据", "立约为据"))
     assert not neighbours.old_document(lease.replace("故立契为据", "特此说明"))
+
+
+# Written for this test: a Chongqing grandmother's kitchen in written south-western Mandarin (屋头,
+# 孃孃, 啥子, 巴适), with words a spinner might have written elsewhere (守到, 一哈).
+SICHUANESE_KITCHEN = (
+    "我屋头那个孃孃，煮了一辈子的饭，啥子菜到她手头都巴适得很。每回过年，她天不亮就起来守到那锅腊肉，"
+    "哪个喊她歇一哈她都不干，说火候差一点点味道就不对了。"
+)
+
+
+def test_south_western_mandarin_prose_is_read_like_old_style_prose():
+    """Three different words of written 四川话 make dialect prose, whose words are its own; one
+    such word in Mandarin prose makes none."""
+    assert neighbours.written_southwestern(SICHUANESE_KITCHEN)
+    assert literary_register(SICHUANESE_KITCHEN, resources.segment)
+    assert spun.fix(SICHUANESE_KITCHEN).edits == []
+    assert not neighbours.written_southwestern("我们屋头的阳台朝南，冬天晒太阳很舒服。")
