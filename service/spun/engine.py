@@ -105,7 +105,13 @@ from service.edits import Edit
 from service.spun import lm, padding
 from service.spun import resources as res
 from service.spun.lexicon import Entry, entries
-from service.spun.neighbours import han_count, is_han, literary_register, neighbours
+from service.spun.neighbours import (
+    han_count,
+    is_han,
+    literary_register,
+    neighbours,
+    quoted_verse,
+)
 from service.spun.swapper import Judged, Swapper
 
 KIND = "spun"
@@ -1980,6 +1986,9 @@ class Engine:
             self._add_swaps(text, spans, choices, cache)
         if ONE_READING_PER_FORM:
             drop_split_readings(text, choices, self.cands)
+        for lo, hi in quoted_verse(text):  # a quoted poem's words are its own
+            for start in [at for at, (end, _, _, _) in choices.items() if at < hi and end > lo]:
+                del choices[start]
         edits = [
             Edit(start, end, text[start:end], original, KIND, round(conf, 4))
             for start, (end, _, original, conf) in sorted(choices.items())

@@ -495,3 +495,22 @@ def test_south_western_mandarin_prose_is_read_like_old_style_prose():
     assert literary_register(SICHUANESE_KITCHEN, resources.segment)
     assert spun.fix(SICHUANESE_KITCHEN).edits == []
     assert not neighbours.written_southwestern("我们屋头的阳台朝南，冬天晒太阳很舒服。")
+
+
+# Written for this test: a childhood memory quoting the Heart Sutra (public domain).
+SUTRA_MEMORY = (
+    "小时候跟着奶奶去庙里，总听见师父们念“色不异空，空不异色；色即是空，空即是色”，那时只觉得像绕口令。"
+    "后来自己读了几本书，才知道这几句话讲的是万事万物都在变化之中，没有什么是一成不变的。"
+)
+
+
+def test_verse_quoted_in_modern_prose_keeps_its_words():
+    """A quotation of clauses of one length (four, five or seven characters) with no modern
+    particle is verse: its 不异 is the sutra's (it was restored to 相同 before).  A quotation of
+    modern speech, or of clauses of different lengths, is no verse."""
+    start = SUTRA_MEMORY.index("色不异空")
+    assert neighbours.quoted_verse(SUTRA_MEMORY) == [(start, start + len("色不异空，空不异色；色即是空，空即是色"))]
+    assert spun.fix(SUTRA_MEMORY).edits == []
+    assert neighbours.quoted_verse("他说“我们明天再来，今天太晚了”。") == []
+    assert neighbours.quoted_verse("标语写着“项目为王，实干为先”。") == []
+    assert neighbours.quoted_verse("他念道“床前明月光，疑是地上霜”。") != []
