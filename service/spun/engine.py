@@ -1986,7 +1986,7 @@ class Engine:
             self._add_swaps(text, spans, choices, cache)
         if ONE_READING_PER_FORM:
             drop_split_readings(text, choices, self.cands)
-        for lo, hi in quoted_verse(text):  # a quoted poem's words are its own
+        for lo, hi in quoted_verse(text) if choices else ():  # a quoted poem's words are its own
             for start in [at for at, (end, _, _, _) in choices.items() if at < hi and end > lo]:
                 del choices[start]
         edits = [

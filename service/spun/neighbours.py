@@ -143,22 +143,29 @@ _HAN_PAIR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2}")
 _HAN_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
+def _cantonese_markers(text: str) -> int:
+    """How many written-Cantonese markers ``text`` has when it is written Cantonese (at least
+    ``CANTONESE_MARKERS``, at most ``MANDARIN_PER_CANTONESE`` Mandarin function characters per
+    marker); 0 when it is not."""
+    markers = len(_CANTONESE.findall(text))
+    if markers < CANTONESE_MARKERS or (
+        len(_MANDARIN.findall(text)) > MANDARIN_PER_CANTONESE * markers
+    ):
+        return 0
+    return markers
+
+
 def written_cantonese(text: str) -> bool:
     """Whether ``text`` has at least ``CANTONESE_MARKERS`` characters of written Cantonese and at
     most ``MANDARIN_PER_CANTONESE`` Mandarin function characters per marker."""
-    markers = len(_CANTONESE.findall(text))
-    return markers >= CANTONESE_MARKERS and (
-        len(_MANDARIN.findall(text)) <= MANDARIN_PER_CANTONESE * markers
-    )
+    return _cantonese_markers(text) > 0
 
 
 def cantonese_prose(text: str) -> bool:
     """Whether ``text`` is written Cantonese (:func:`written_cantonese`) with at least
     ``CANTONESE_PROSE_MARKERS`` markers, or ``CANTONESE_DENSE_MARKERS`` at ``CANTONESE_DENSITY``
     per Han character (a short post): prose, not a Mandarin line with a few swapped-in words."""
-    if not written_cantonese(text):
-        return False
-    markers = len(_CANTONESE.findall(text))
+    markers = _cantonese_markers(text)
     return markers >= CANTONESE_PROSE_MARKERS or (
         markers >= CANTONESE_DENSE_MARKERS and markers >= CANTONESE_DENSITY * han_count(text)
     )
@@ -191,21 +198,26 @@ def _old_document_automaton() -> ahocorasick.Automaton:
     return _old_document
 
 
+def _different(words: re.Pattern[str], text: str) -> int:
+    """How many different words of ``words`` occur in ``text``."""
+    return len(set(words.findall(text)))
+
+
 def written_wu(text: str) -> bool:
     """Whether ``text`` has at least ``WU_MARKERS`` different words of written Wu."""
-    return len(set(_WU.findall(text))) >= WU_MARKERS
+    return _different(_WU, text) >= WU_MARKERS
 
 
 def written_northern(text: str) -> bool:
     """Whether ``text`` has at least ``NORTHERN_MARKERS`` different words of written northern
     colloquial speech."""
-    return len(set(_NORTHERN.findall(text))) >= NORTHERN_MARKERS
+    return _different(_NORTHERN, text) >= NORTHERN_MARKERS
 
 
 def written_southwestern(text: str) -> bool:
     """Whether ``text`` has at least ``SOUTHWESTERN_MARKERS`` different words of written
     south-western Mandarin."""
-    return len(set(_SOUTHWESTERN.findall(text))) >= SOUTHWESTERN_MARKERS
+    return _different(_SOUTHWESTERN, text) >= SOUTHWESTERN_MARKERS
 
 
 # Verse quoted in modern prose (an essay on a poem, a sutra, a couplet): a quotation of clauses of
@@ -215,7 +227,6 @@ def written_southwestern(text: str) -> bool:
 # quotes such verse (their clean long paragraphs quote about 50).
 _QUOTED = re.compile("[“「『\"]([^”」』\"]{4,120})[”」』\"]")
 _CLAUSE_BREAK = re.compile("[，。；！？、,;!?]")
-_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 VERSE_CLAUSES = {4: 4, 5: 2, 7: 2}  # clause length -> clauses a quotation needs
 
 
@@ -230,7 +241,7 @@ def quoted_verse(text: str) -> list[tuple[int, int]]:
         if (clauses and len({len(part) for part in clauses}) == 1
                 and len(clauses) >= VERSE_CLAUSES.get(len(clauses[0]), 99)
                 and not _MODERN.search(quote)
-                and all(_HAN_RUN.fullmatch(part) for part in clauses)):
+                and all(_HAN_WORD.fullmatch(part) for part in clauses)):
             spans.append(match.span(1))
     return spans
 

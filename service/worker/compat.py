@@ -130,6 +130,8 @@ class Consumer(faust_aiokafka.Consumer):
     ``before_final_commit()`` (see :class:`service.worker.app.QingliuApp`).
     """
 
+    _final_commit_refused = False  # see on_stop
+
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         # Faust's factory for its consumer thread: the only way to use ConsumerThread above.
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -141,7 +143,7 @@ class Consumer(faust_aiokafka.Consumer):
         and so commits past an unpublished first message; the worker's tracker has no such case.
         Under exactly_once the commit (a transaction commit) waits for batches being published.
         """
-        if getattr(self, "_final_commit_refused", False):
+        if self._final_commit_refused:
             return False  # see on_stop
         if self.app.in_transaction:
             async with self.app.commit_barrier.committing() as drained:

@@ -7,8 +7,17 @@ from __future__ import annotations
 
 import asyncio
 
+from faust.types import TP
+
 from service.config import Settings
+from service.metrics import Metrics
+from service.offload import Result
+from service.pipeline import Limits, Origin
 from service.worker.app import create_app
+from service.worker.barrier import CommitBarrier
+from service.worker.batch import BatchProcessor
+from service.worker.offsets import OffsetTracker
+from service.worker.publish import Item
 
 
 async def test_the_final_commit_waits_for_a_commit_under_way_then_commits(tmp_path) -> None:
@@ -73,14 +82,6 @@ async def test_a_cancelled_agent_does_not_split_publishing_from_acknowledging() 
     are already in the partition's transaction is still acknowledged, so the final commit
     covers its offsets (else the transaction commits them with an older offset, and the next
     owner publishes the batch again)."""
-    from service.metrics import Metrics
-    from service.offload import Result
-    from service.pipeline import Limits, Origin
-    from service.worker.barrier import CommitBarrier
-    from service.worker.batch import BatchProcessor
-    from service.worker.offsets import OffsetTracker
-    from service.worker.publish import Item
-
     publisher = _SlowTransactionPublisher()
     offsets = OffsetTracker()
     processor = BatchProcessor(None, limits=Limits(), concurrency=1, exactly_once=True,
@@ -186,8 +187,6 @@ async def test_a_revocation_during_a_stuck_publish_abandons_the_transactions(tmp
     """exactly_once: the commit before a revocation whose batch is still being published when
     the wait ends commits nothing, and every assigned partition's transaction is abandoned (its
     producer replaced at the assignment, which aborts it)."""
-    from faust.types import TP
-
     assigned = {TP("raw", 0), TP("raw", 3)}
     async with _StuckPublish(tmp_path) as stuck:
         consumer = stuck.app.consumer
