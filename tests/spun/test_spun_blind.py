@@ -10,8 +10,8 @@ Rounds 1–17 are development data now: the table-free swap judge (``service/dat
 is trained on them, so their figures are in-sample (it was trained on rounds 1–8 until round 19
 arrived; trained on rounds 1–17 it removes more errors of the later rounds and fewer of rounds
 1–3, whose figures therefore fell).  Round 18 was read only for its figures and decided that
-change; rounds 19–34 were each the blind round until the next one arrived and are development data
-now; round 35 is the blind round.  No build reads a round after round 17.
+change; rounds 19–35 were each the blind round until the next one arrived and are development data
+now; round 36 is the blind round.  No build reads a round after round 17.
 """
 
 from __future__ import annotations
@@ -386,6 +386,16 @@ FLOORS = {
         "spun:redo_r35+docrephrase_r35": 0.1,  # 0.1179 (first)
         "spun:redo_r35+campfire_r35": 0.0,  # 0.000 (first)
     },
+    # Round 36: first measured 0.0765 of errors removed, AUROC 0.8512, none of its 430 short clean
+    # posts changed, none of its 40 long clean paragraphs, 76 of 107 marked posts detected (a frozen
+    # copy of the engine taken when the round was written, with the checkout at 70cfdc4).
+    "round36": {
+        "spun:reissue_r36": 0.055,  # 0.0722 (first)
+        "spun:docreshape_r36": 0.12,  # 0.1344 (first)
+        "spun:stride_r36": -0.015,  # 0.000 (first)
+        "spun:reissue_r36+docreshape_r36": 0.055,  # 0.0739 (first)
+        "spun:reissue_r36+stride_r36": 0.0,  # 0.000 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -425,6 +435,7 @@ AUROC = {
     "round33": 0.82,  # 0.851 (first)
     "round34": 0.8,  # 0.8269 (first)
     "round35": 0.86,  # 0.8924 (first)
+    "round36": 0.82,  # 0.8512 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the issue's target is
@@ -465,6 +476,7 @@ MARKED = {
     "round33": 0.59,  # 72 of 119 (first)
     "round34": 0.33,  # 38 of 106 (first)
     "round35": 0.68,  # 79 of 111 (first)
+    "round36": 0.68,  # 76 of 107 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
