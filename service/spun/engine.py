@@ -256,6 +256,12 @@ SHORT_FRAGMENT_Z = 4.0  # (the exact binomial tail as a z-score: few characters,
 # SHORT_FLUENT_GAIN (log10) or more.
 SHORT_FLUENT_SITES = 3
 SHORT_FLUENT_GAIN = 1.0
+# A site whose form clean text uses a lot (negative evidence weight: 乡村, 都市, 办理) counts only
+# if the LM prefers its restoration by SHORT_FLUENT_COMMON_GAIN: a short post about village
+# teachers sent to the county town for training (保举, 乡村, 进修) is correct Chinese, and 乡村 →
+# 农村 (2.0) was its third site.  Rounds 1-35: that post is left alone and no other output changes
+# (3.0: the same).
+SHORT_FLUENT_COMMON_GAIN = 2.5
 # Table-free word swaps (service.spun.swapper): an undecided line of SWAP_MIN_LEN–SWAP_MAX_LEN
 # characters (own log-odds at least SWAP_OWN_MIN) whose density of likely swaps reaches the model's
 # theta (above every clean calibration line) counts SWAP_LLR, otherwise the Poisson evidence of its
@@ -1844,7 +1850,8 @@ class Engine:
         return fluent >= SHORT_FLUENT_SITES
 
     def _fluent_sites(self, text: str, cache: dict) -> int:
-        """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``."""
+        """Non-overlapping lexicon sites whose best restoration gains ``SHORT_FLUENT_GAIN``
+        (``SHORT_FLUENT_COMMON_GAIN`` where the form is a common word)."""
         norm = lm.normalize_char(text)
         score = self.window_score
         count = 0
@@ -1857,12 +1864,17 @@ class Engine:
             right = norm[end : end + CTX]
             window = left + norm[start:end] + right
             keep = score[window]
+            gain = (
+                SHORT_FLUENT_COMMON_GAIN
+                if self.evidence_weight.get(key, 0.0) < 0.0
+                else SHORT_FLUENT_GAIN
+            )
             for cand in self.cands[key]:
                 if cand.guarded:
                     continue
                 window = left + cand.norm + right
                 value = score[window]
-                if value - keep >= SHORT_FLUENT_GAIN:
+                if value - keep >= gain:
                     count += 1
                     last = end
                     counted.add(key)

@@ -206,6 +206,13 @@ def test_short_clean_posts_with_spun_looking_real_words_are_untouched(text):
     assert spun.fix(text).edits == []
 
 
+def test_a_common_word_needs_a_large_gain_to_count_as_a_fluent_site():
+    """保举 (5.4) and 进修 (1.8) read better restored, but 都市 → 城市 (1.4) is a common word's
+    small gain: two fluent sites, not three, and the post stays as it is."""
+    text = "公司保举小王去都市进修，先生们都很赞成。"
+    assert spun.fix(text).edits == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
