@@ -396,6 +396,15 @@ FLOORS = {
         "spun:reissue_r36+docreshape_r36": 0.055,  # 0.0739 (first)
         "spun:reissue_r36+stride_r36": 0.0,  # 0.000 (first)
     },
+    "round37": {
+        "spun:recopy_r37": 0.0,  # 0.0107 (first)
+        "spun:docrecraft_r37": 0.05,  # 0.0672 (first)
+        "spun:wok_r37": -0.02,  # -0.0016 (first)
+        "spun:recopy_r37+docrecraft_r37": 0.04,  # 0.0546 (first)
+        "spun:recopy_r37+wok_r37": 0.0,  # 0.000 (first)
+        # short posts of 17-28 characters spun with all three tables
+        "spun:recopy_r37+docrecraft_r37+wok_r37": 0.0,  # 0.0030 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -436,6 +445,7 @@ AUROC = {
     "round34": 0.8,  # 0.8269 (first)
     "round35": 0.86,  # 0.8924 (first)
     "round36": 0.82,  # 0.8512 (first)
+    "round37": 0.8,  # 0.8289 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -477,6 +487,7 @@ MARKED = {
     "round34": 0.33,  # 38 of 106 (first)
     "round35": 0.68,  # 79 of 111 (first)
     "round36": 0.68,  # 76 of 107 (first)
+    "round37": 0.23,  # 48 of 191 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -546,6 +557,8 @@ CLEAN_FAILURES = {
     "round30": "two of its 40 hard long clean paragraphs are changed (an essay quoting a poem and a "
     "glossary of baking terms; three at the first reading, before 皆, 凡 and 倘 made a set of guild "
     "rules an old-style document; no short clean post is changed)",
+    "round37": "one of its 40 hard long clean paragraphs is changed (since the first reading; not "
+    "read while the round is blind; no short clean post is changed)",
 }
 
 
