@@ -15,3 +15,10 @@ def pip_download(name: str, version: str, target: Path,
     only = {"sdist": ["--no-binary", name], "wheel": ["--only-binary", ":all:"], "any": []}[form]
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *only,
                     f"{name}=={version}", "-d", str(target)], check=True)
+
+
+def write_tsv(path: Path, columns: tuple[str, ...], rows: dict[str, str], unit: str) -> None:
+    """Write ``key<TAB>value`` rows sorted by key under a header of ``columns``, and say so."""
+    lines = ["\t".join(columns)] + [f"{key}\t{rows[key]}" for key in sorted(rows)]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    print(f"{path.name}: {len(rows)} {unit}, {path.stat().st_size / 1e6:.2f} MB")

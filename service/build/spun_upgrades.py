@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import sys
 
+from service.build import write_tsv
 from service.spun import resources as R
 
 RATIO = 10.0  # a listed synonym is at least this many times as frequent as the word
@@ -38,13 +39,8 @@ def upgrades() -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    rows = upgrades()
-    lines = ["\t".join(R.UPGRADE_COLUMNS)]
-    lines += [f"{w}\t{' '.join(rows[w])}" for w in sorted(rows)]
-    R.UPGRADES_PATH.write_text("\n".join(lines) + "\n", "utf-8")
-    print(
-        f"{R.UPGRADES_PATH.name}: {len(rows)} words, {R.UPGRADES_PATH.stat().st_size / 1e6:.2f} MB"
-    )
+    rows = {word: " ".join(synonyms) for word, synonyms in upgrades().items()}
+    write_tsv(R.UPGRADES_PATH, R.UPGRADE_COLUMNS, rows, "words")
     return 0
 
 

@@ -17,6 +17,9 @@ malformed file raises ``ValueError``.  The files are built by ``service.build.sp
 - ``upgrades.tsv`` — ``word, synonyms``: the synonyms of a word (Cilin ∪ CC-CEDICT) at least ten
   times as frequent, most frequent first (built from the tables above by
   ``service.build.spun_upgrades``).
+- ``homophones.tsv`` — ``char, homophones``: characters sharing a toneless reading with ``char``
+  and at least ten times as probable in the character LM, most probable first (built by
+  ``service.build.spun_homophones``).
 """
 
 from __future__ import annotations
@@ -39,12 +42,14 @@ CEDICT_PATH = DATA / "cedict_synonyms.tsv"
 PARTNERS_PATH = DATA / "char_partners.tsv"
 NEIGHBOURS_PATH = DATA / "vector_neighbours.tsv.gz"
 UPGRADES_PATH = DATA / "upgrades.tsv"
+HOMOPHONES_PATH = DATA / "homophones.tsv"
 WORDFREQ_COLUMNS = ("word", "jieba", "web")
 CILIN_COLUMNS = ("code", "words")
 CEDICT_COLUMNS = ("word", "partners")
 PARTNER_COLUMNS = ("char", "partners")
 NEIGHBOUR_COLUMNS = ("word", "neighbours")
 UPGRADE_COLUMNS = ("word", "synonyms")
+HOMOPHONE_COLUMNS = ("char", "homophones")
 UNSEEN = -99.0  # log10 frequency reported for a word absent from a source
 # Cilin code prefixes: level 1 (A), 2 (Aa), 3 (Aa01), 4 (Aa01A), 5 (Aa01A01).
 CILIN_LEVELS = {1: 1, 2: 2, 3: 4, 4: 5, 5: 7}
@@ -200,6 +205,32 @@ def _partners() -> dict[str, tuple[str, ...]]:
             raise ValueError(f"char_partners line {number}: bad row")
         out[sys.intern(char)] = tuple(sys.intern(c) for c in partners)
     return out
+
+
+def parse_homophones(text: str) -> dict[str, str]:
+    """``char → homophones`` rows of ``homophones.tsv`` (``ValueError`` on a malformed row)."""
+    out = {}
+    for number, (char, found) in _lines(text, HOMOPHONE_COLUMNS, "homophones"):
+        if (
+            len(char) != 1
+            or char in found
+            or len(set(found)) != len(found)
+            or not _HAN.match(char + found)
+        ):
+            raise ValueError(f"homophones line {number}: bad row")
+        out[sys.intern(char)] = found
+    return out
+
+
+@_cached
+def _homophones() -> dict[str, str]:
+    """Characters with far more probable homophones."""
+    return parse_homophones(HOMOPHONES_PATH.read_text("utf-8"))
+
+
+def homophones() -> dict[str, str]:
+    """``char → "h1h2…"``: characters read alike and at least ten times as probable, best first."""
+    return _homophones()
 
 
 @_cached

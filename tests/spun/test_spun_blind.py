@@ -397,13 +397,13 @@ FLOORS = {
         "spun:reissue_r36+stride_r36": 0.0,  # 0.000 (first)
     },
     "round37": {
-        "spun:recopy_r37": 0.0,  # 0.0107 (first)
+        "spun:recopy_r37": 0.035,  # 0.0509 (0.0107 first, before homophone sites)
         "spun:docrecraft_r37": 0.05,  # 0.0672 (first)
         "spun:wok_r37": -0.02,  # -0.0016 (first)
-        "spun:recopy_r37+docrecraft_r37": 0.04,  # 0.0546 (first)
+        "spun:recopy_r37+docrecraft_r37": 0.09,  # 0.1126 (0.0546 first)
         "spun:recopy_r37+wok_r37": 0.0,  # 0.000 (first)
         # short posts of 17-28 characters spun with all three tables
-        "spun:recopy_r37+docrecraft_r37+wok_r37": 0.0,  # 0.0030 (first)
+        "spun:recopy_r37+docrecraft_r37+wok_r37": 0.0,  # 0.0060 (0.0030 first)
     },
 }
 

@@ -273,3 +273,22 @@ def test_the_engine_reads_each_form_one_way_with_the_lexicon_exempt(monkeypatch)
     eng = engine_module.engine()
     edits, _ = eng.run("年夜力开展年夜数据财产，鞭策科技效劳消费力晋升，放慢扶植当代化财产系统。")
     assert edits and exempts and exempts[0] is eng.cands
+
+
+def test_homophone_swaps_in_a_spun_post_are_restored_and_real_words_kept():
+    """A 年夜-kind spinner also writes rarer homophones (多 → 哆, 来 → 涞).  In a post judged spun
+    they are restored where the LM much prefers the common character; 硕士 and 迪士尼, whose
+    characters have far more probable homophones too (说, 的), are words and stay."""
+    text = (
+        "县里年夜力开展乡村效劳，经由过程新建卫生院，很哆白叟涞到门诊做体检。"
+        "他的孙子在省城读硕士，迪士尼乐园的门票也送到了村里。"
+    )
+    restored = restore(text)
+    assert "很多老人来到门诊" in restored
+    assert "读硕士，迪士尼乐园" in restored
+
+
+def test_homophones_alone_do_not_make_a_clean_post_spun():
+    """硕, 迪 and 涞 are rarer than 说, 的 and 来, but a clean post that uses them is untouched."""
+    for text in ("涞水县的硕士生去迪拜实习了。", "他在涞源县读完硕士，又去迪庆支教两年。"):
+        assert spun.fix(text).edits == []

@@ -233,3 +233,34 @@ def test_window_scores_are_the_models_and_the_memo_stays_bounded():
         assert scorer[window] == expected == scorer(window)
         assert len(scorer) <= 3
     assert "我们出发" in scorer  # memoized after the memo was emptied
+
+
+def test_homophone_file_is_single_han_characters_capped():
+    rows = _data_rows(R.HOMOPHONES_PATH, R.HOMOPHONE_COLUMNS)
+    assert len(rows) > 5000
+    chars = [c for c, _ in rows]
+    assert chars == sorted(chars) and len(set(chars)) == len(chars)
+    for char, found in rows:
+        assert len(char) == 1 and _HAN.match(char + found)
+        assert char not in found and len(set(found)) == len(found) <= 6
+
+
+@pytest.mark.parametrize(
+    ("spun", "original"), [("迪", "的"), ("硕", "说"), ("涞", "来"), ("哆", "多")]
+)
+def test_homophones_list_the_far_more_probable_reading(spun, original):
+    assert original in R.homophones()[spun]
+
+
+def test_the_most_probable_character_of_a_reading_has_no_homophone_row():
+    table = R.homophones()
+    assert "的" not in table and "说" not in table and "来" not in table
+
+
+def test_homophone_parser_rejects_malformed_rows():
+    assert R.parse_homophones("char\thomophones\n迪\t的地\n") == {"迪": "的地"}
+    for bad in ("迪\t迪的\n", "迪的\t地\n", "迪\t的的\n", "迪\ta\n", "迪\n"):
+        with pytest.raises(ValueError):
+            R.parse_homophones("char\thomophones\n" + bad)
+    with pytest.raises(ValueError):
+        R.parse_homophones("char\tpartners\n迪\t的\n")
