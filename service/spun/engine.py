@@ -191,11 +191,14 @@ GENERIC_LM_MARGIN = 1.5  # the LM alone must prefer a dictionary-neighbour repai
 # probable, not ten: rounds 32-36 16.57%, one more hard long paragraph changed; ten homophones per
 # character, not six: the same.)
 # (Priors of 0.001 and 0.00005: rounds 32-36 16.65% and 16.02%; 0.001 two more hard long clean
-# paragraphs changed, 0.00005 rounds 1-12 +0.05.)  Blind round 37: 2.11% → 3.64% of errors
-# removed (news 1.1% → 5.1%); its one changed hard long clean paragraph gains a changed character.  Homophones are no evidence that a line
+# paragraphs changed, 0.00005 rounds 1-12 +0.05.)  A character that makes a dictionary word with a
+# neighbour (市 in 城市) is the writer's and no site (HOMOPHONE_WORDS: rounds 13-36 +0.06 points,
+# rounds 1-12 -0.01).  Blind round 37: 2.11% → 3.62% of errors removed (news 1.1% → 5.1%), its
+# clean text changed as before (without the word test, one character more).  Homophones are no evidence that a line
 # is spun (docs/SPUN_ROUNDS.md, tried and not kept).
 HOMOPHONE = "\x02"
 HOMOPHONE_PRIOR = GENERIC_PRIOR
+HOMOPHONE_WORDS = True
 # … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
 # adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.
 GENERIC_T = 2.5
@@ -1623,8 +1626,13 @@ class Engine:
                         originals.setdefault(key, dict.fromkeys(options))
             # … and the characters with a far more probable homophone
             homophones = self.homophones
+            words = res.words() if HOMOPHONE_WORDS else ()
             for j in range(lo, hi):
                 if not covered[j] and text[j] in homophones:
+                    if (j > lo and text[j - 1 : j + 1] in words) or (
+                        j + 1 < hi and text[j : j + 2] in words
+                    ):
+                        continue  # 市 in 城市: a character making a word with a neighbour
                     key = HOMOPHONE + text[j]
                     found.append((j, j + 1, key))
                     originals.setdefault(key, dict.fromkeys(homophones[text[j]]))

@@ -63,7 +63,7 @@ FLOORS = {
         "spun:newsflip_r4": 0.175,  # 0.191 (0.207 with the judge trained on rounds 1-8; was 0.202; before 0.129)
         "spun:mtexpand_r4": 0.45,  # 0.467 (0.452 with the judge trained on rounds 1-8; 0.411 before the lean-line band; was 0.392; before 0.073)
         "spun:negation_r4": 0.0,  # 0.010 (0.004 before the lean-line band; before -0.003)
-        "spun:newsflip_r4+mtexpand_r4": 0.205,  # 0.212 (0.220 with the judge trained on rounds 1-8; 0.212 before the lean-line band; was 0.196; before 0.072)
+        "spun:newsflip_r4+mtexpand_r4": 0.195,  # 0.204 (0.212 before homophone sites skipped characters making a word with a neighbour; 0.220 with the judge trained on rounds 1-8; 0.212 before the lean-line band; was 0.196; before 0.072)
         "spun:newsflip_r4+negation_r4": 0.0,  # 0.000 (before 0.0)
     },
     # Round 5: first measured 0.034 of errors removed, AUROC 0.70, no clean post changed.
@@ -400,7 +400,7 @@ FLOORS = {
         "spun:recopy_r37": 0.035,  # 0.0509 (0.0107 first, before homophone sites)
         "spun:docrecraft_r37": 0.05,  # 0.0672 (first)
         "spun:wok_r37": -0.02,  # -0.0016 (first)
-        "spun:recopy_r37+docrecraft_r37": 0.09,  # 0.1126 (0.0546 first)
+        "spun:recopy_r37+docrecraft_r37": 0.09,  # 0.1092 (0.0546 first)
         "spun:recopy_r37+wok_r37": 0.0,  # 0.000 (first)
         # short posts of 17-28 characters spun with all three tables
         "spun:recopy_r37+docrecraft_r37+wok_r37": 0.0,  # 0.0060 (0.0030 first)
