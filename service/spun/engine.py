@@ -190,15 +190,13 @@ GENERIC_LM_MARGIN = 1.5  # the LM alone must prefer a dictionary-neighbour repai
 # ones: 55 → 54 characters), rounds 1-31 move by -0.3 to +3.5 points.  (Homophones five times as
 # probable, not ten: rounds 32-36 16.57%, one more hard long paragraph changed; ten homophones per
 # character, not six: the same.)
-# (Priors of 0.001 and 0.00005: rounds 32-36 16.65% and 16.02%; 0.001 two more hard long clean
-# paragraphs changed, 0.00005 rounds 1-12 +0.05.)  A character that makes a dictionary word with a
-# neighbour (市 in 城市) is the writer's and no site (HOMOPHONE_WORDS: rounds 13-36 +0.06 points,
-# rounds 1-12 -0.01).  Blind round 37: 2.11% → 3.62% of errors removed (news 1.1% → 5.1%), its
-# clean text changed as before (without the word test, one character more).  Homophones are no evidence that a line
-# is spun (docs/SPUN_ROUNDS.md, tried and not kept).
+# (Their own priors of 0.001 and 0.00005: rounds 32-36 16.65% and 16.02%; 0.001 two more hard
+# long clean paragraphs changed, 0.00005 rounds 1-12 +0.05.)  A character that makes a dictionary
+# word with a neighbour (市 in 城市) is the writer's and no site (rounds 13-36 +0.06 points, rounds
+# 1-12 -0.01).  Blind round 37: 2.11% → 3.62% of errors removed (news 1.1% → 5.1%), its clean
+# text changed as before (without the word test, one character more).  Homophones are no evidence
+# that a line is spun (docs/SPUN_ROUNDS.md, tried and not kept).
 HOMOPHONE = "\x02"
-HOMOPHONE_PRIOR = GENERIC_PRIOR
-HOMOPHONE_WORDS = True
 # … and as evidence: each unseen pair whose best partner swap gains more than GENERIC_T (log10)
 # adds GENERIC_SCALE per unit above it (at most GENERIC_HIGH); the first GENERIC_FREE is ignored.
 GENERIC_T = 2.5
@@ -1626,7 +1624,7 @@ class Engine:
                         originals.setdefault(key, dict.fromkeys(options))
             # … and the characters with a far more probable homophone
             homophones = self.homophones
-            words = res.words() if HOMOPHONE_WORDS else ()
+            words = res.words()
             for j in range(lo, hi):
                 if not covered[j] and text[j] in homophones:
                     if (j > lo and text[j - 1 : j + 1] in words) or (
@@ -1651,13 +1649,11 @@ class Engine:
         """The candidate ``original`` of a dictionary-neighbour or homophone site ``key``."""
         cand = self._generic_memo.get((key, original))
         if cand is None:
-            form = key[1:]
-            prior = HOMOPHONE_PRIOR if key[0] == HOMOPHONE else GENERIC_PRIOR
-            entry = Entry(form, original, "word", "both", prior, "generic", 0.0, 0.0, 0)
+            entry = Entry(key[1:], original, "word", "both", GENERIC_PRIOR, "generic", 0.0, 0.0, 0)
             cand = Cand(
                 original,
                 lm.normalize_char(original),
-                math.log10(prior),
+                math.log10(GENERIC_PRIOR),
                 entry,
                 margin=GENERIC_LM_MARGIN,
                 margin_trusted=GENERIC_LM_MARGIN,
