@@ -405,6 +405,18 @@ FLOORS = {
         # short posts of 17-28 characters spun with all three tables
         "spun:recopy_r37+docrecraft_r37+wok_r37": 0.0,  # 0.0060 (0.0030 first)
     },
+    # Round 38: first measured 0.0385 of errors removed, AUROC 0.8190, none of its 430 short clean
+    # posts changed, one of its 40 long clean paragraphs, 58 of 141 marked posts detected (a frozen
+    # copy of the engine of cec7a79).
+    "round38": {
+        "spun:rewire_r38": 0.08,  # 0.0973 (first)
+        "spun:docrevamp_r38": 0.01,  # 0.0236 (first)
+        "spun:purl_r38": -0.025,  # -0.0086 (first)
+        "spun:rewire_r38+docrevamp_r38": 0.025,  # 0.0409 (first)
+        "spun:rewire_r38+purl_r38": 0.0,  # 0.000 (first)
+        # short posts of 17-25 characters spun with all three tables
+        "spun:rewire_r38+docrevamp_r38+purl_r38": 0.0,  # 0.0089 (first)
+    },
 }
 
 # round → least AUROC of the post score, spun posts against clean ones (measured in comments).
@@ -446,6 +458,7 @@ AUROC = {
     "round35": 0.86,  # 0.8924 (first)
     "round36": 0.82,  # 0.8512 (first)
     "round37": 0.8,  # 0.8289 (first)
+    "round38": 0.79,  # 0.8190 (first)
 }
 # round → least share of its spun posts with at least three unambiguous artifacts (non-words such
 # as 年夜会, 基天; ``evaluate.artifacts``) that are detected (score ≥ 0.5); the target is
@@ -488,6 +501,7 @@ MARKED = {
     "round35": 0.68,  # 79 of 111 (first)
     "round36": 0.68,  # 76 of 107 (first)
     "round37": 0.23,  # 48 of 191 (first)
+    "round38": 0.39,  # 58 of 141 (first)
 }
 # Families whose posts the score must rank almost perfectly (the 年夜 kind the lexicon knows).
 FAMILY_AUROC = {
@@ -559,6 +573,8 @@ CLEAN_FAILURES = {
     "rules an old-style document; no short clean post is changed)",
     "round37": "one of its 40 hard long clean paragraphs is changed (since the first reading; not "
     "read while the round is blind; no short clean post is changed)",
+    "round38": "one of its 40 hard long clean paragraphs is changed (at the first reading; not read "
+    "while the round is blind; no short clean post is changed)",
 }
 
 

@@ -355,11 +355,21 @@ ROUNDS = {
         ("clean_short", "clean", None, "social", "clean_short", None, False),
         ("clean_long", "clean", None, "mixed", "clean_long", None, False),
     ],
+    "round38": [
+        ("news_rewire", "spun", "rewire_r38", "news", "news", 0.55, False),
+        ("tech_docrevamp", "spun", "docrevamp_r38", "tech", "tech", 0.7, False),
+        ("knitting_column", "spun", "purl_r38", "knitting", "knitting", 0.65, False),
+        ("mixed_double", "spun", "rewire_r38+docrevamp_r38", "mixed", "double", 0.55, False),
+        ("light_mixed", "spun", "rewire_r38+purl_r38", "mixed", "light", 1.0, True),
+        ("short_spun", "spun", "rewire_r38+docrevamp_r38+purl_r38", "social", "short_spun", 0.8, False),
+        ("clean_short", "clean", None, "social", "clean_short", None, False),
+        ("clean_long", "clean", None, "mixed", "clean_long", None, False),
+    ],
 }
 
 KNOWN_FORMS = "年夜 正在 开展 事情 对峙 不雅 周全 效劳 标的 或许 可以 大夫 小我 经过 设置 取得 去年 天地 下降 皆 步调 运转 默许 装置 保举 体系 法式 而后 复杂".split()
 
-MAX_OVERLAP = {"round2": 0.2, "round3": 0.1, "round4": 0.03, "round5": 0.03, "round6": 0.03, "round7": 0.03, "round8": 0.03, "round9": 0.03, "round10": 0.03, "round11": 0.03, "round12": 0.03, "round13": 0.03, "round14": 0.03, "round15": 0.03, "round16": 0.03, "round17": 0.03, "round18": 0.03, "round19": 0.03, "round20": 0.03, "round21": 0.03, "round22": 0.03, "round23": 0.03, "round24": 0.03, "round25": 0.03, "round26": 0.03, "round27": 0.03, "round28": 0.03, "round29": 0.03, "round30": 0.03, "round31": 0.03, "round32": 0.03, "round33": 0.03, "round34": 0.03, "round35": 0.03, "round36": 0.03, "round37": 0.03}  # share of a round's pairs that may occur in an earlier round
+MAX_OVERLAP = {"round2": 0.2, "round3": 0.1, "round4": 0.03, "round5": 0.03, "round6": 0.03, "round7": 0.03, "round8": 0.03, "round9": 0.03, "round10": 0.03, "round11": 0.03, "round12": 0.03, "round13": 0.03, "round14": 0.03, "round15": 0.03, "round16": 0.03, "round17": 0.03, "round18": 0.03, "round19": 0.03, "round20": 0.03, "round21": 0.03, "round22": 0.03, "round23": 0.03, "round24": 0.03, "round25": 0.03, "round26": 0.03, "round27": 0.03, "round28": 0.03, "round29": 0.03, "round30": 0.03, "round31": 0.03, "round32": 0.03, "round33": 0.03, "round34": 0.03, "round35": 0.03, "round36": 0.03, "round37": 0.03, "round38": 0.03}  # share of a round's pairs that may occur in an earlier round
 
 LENGTHS = {  # text file -> (min, max) characters per line
     "news": (60, 200), "tech": (60, 200), "social": (15, 120), "reviews": (60, 200), "double": (30, 200),
@@ -372,7 +382,7 @@ LENGTHS = {  # text file -> (min, max) characters per line
     "birding": (60, 200), "calligraphy": (60, 200), "baking": (60, 200),
     "photo": (60, 200), "cycling": (60, 200), "aquarium": (60, 200),
     "bees": (60, 200), "camping": (60, 200), "running": (60, 200),
-    "cooking": (60, 200), "short_spun": (15, 45),
+    "cooking": (60, 200), "short_spun": (15, 45), "knitting": (60, 200),
 }
 
 
