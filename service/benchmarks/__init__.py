@@ -52,6 +52,29 @@ def rate(fun: Callable[[], Any], units: float, min_time: float = 1.0,
     return units / best if best > 0 else float("inf"), rounds
 
 
+def rates(
+    funs: dict[str, Callable[[], Any]], units: float, min_time: float = 1.0, max_rounds: int = 1000
+) -> dict[str, float]:
+    """Units per second of each of ``funs`` (best of its rounds), measured in turns: one round of
+    each, again and again until each has run ``min_time`` in total (and at least three rounds).
+
+    A measure and its baseline timed in turns see the same machine: on a shared host whose speed
+    drifts by tens of percent over seconds, timing one after the other moves their ratio as much.
+    """
+    best = dict.fromkeys(funs, float("inf"))
+    total = dict.fromkeys(funs, 0.0)
+    rounds = 0
+    while rounds < max_rounds and (rounds < 3 or min(total.values()) < min_time):
+        for name, fun in funs.items():
+            started = time.perf_counter()
+            fun()
+            elapsed = time.perf_counter() - started
+            best[name] = min(best[name], elapsed)
+            total[name] += elapsed
+        rounds += 1
+    return {name: units / t if t > 0 else float("inf") for name, t in best.items()}
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q``-th percentile (0–100) of ``values`` (nearest rank), NaN when empty."""
     if not values:

@@ -94,6 +94,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import re
 import threading
 from collections.abc import Callable, Container
 from dataclasses import dataclass
@@ -742,6 +743,8 @@ class Engine:
         self.neighbours = neighbours()
         self._generic_memo: dict[tuple[str, str], Cand] = {}
         self.homophones = res.homophones()
+        self._homophone_pattern: tuple[dict[str, str], re.Pattern[str]] | None = None
+        self._homophone_chars()  # (built now: threads find it made)
         self._upgrade_auto: ahocorasick.Automaton | bool | None = None
         self._upgrades: dict[str, tuple[str, ...]] = {}
         self.cands: dict[str, list[Cand]] = {}
@@ -1625,8 +1628,9 @@ class Engine:
             # … and the characters with a far more probable homophone
             homophones = self.homophones
             words = res.words()
-            for j in range(lo, hi):
-                if not covered[j] and text[j] in homophones:
+            for match in self._homophone_chars().finditer(text, lo, hi):
+                j = match.start()
+                if not covered[j]:
                     if (j > lo and text[j - 1 : j + 1] in words) or (
                         j + 1 < hi and text[j : j + 2] in words
                     ):
@@ -1644,6 +1648,17 @@ class Engine:
                 lst.append((cand, (key, original), False))
             cands[key] = lst
         return found, cands
+
+    def _homophone_chars(self) -> re.Pattern[str]:
+        """A pattern matching any character of :attr:`homophones` (rebuilt when it is replaced)."""
+        built = self._homophone_pattern
+        if built is None or built[0] is not self.homophones:
+            chars = "".join(map(re.escape, sorted(self.homophones)))
+            built = self._homophone_pattern = (
+                self.homophones,
+                re.compile(f"[{chars}]" if chars else "(?!)"),
+            )
+        return built[1]
 
     def _generic_cand(self, key: str, original: str) -> Cand:
         """The candidate ``original`` of a dictionary-neighbour or homophone site ``key``."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ CTR_BIGRAM = -2.0
 # with the same clean text changed; 的 and 个 as well changed 17 more clean characters.
 DROPPABLE = frozenset("之")
 CTX = lm.ORDER - 1
+_GAIN = operator.itemgetter(0)  # a judged site's (gain, candidate, logit): its gain
 PARTNERS = 20  # partner characters tried per position of a site
 SCORED = 6  # candidates per site scored with the LM (best static prior first)
 SOURCES = ("cil", "ced", "vec", "part", "csyn", "ctr")
@@ -580,7 +582,7 @@ class Swapper:
             right = norm[j : j + CTX]
             keep = score[norm[lo : j + CTX]]
             gains = [(score[left + c.norm + right] - keep, c, z) for c, z in statics]
-            gains.sort(key=_by_gain)
+            gains.sort(key=_GAIN, reverse=True)  # (stable: ties keep the candidates' order)
             slope = k_gain + (k_gain_word if is_word else 0.0)
             if parts is not None:
                 slope += k_gain_ctr
@@ -689,10 +691,6 @@ class Swapper:
     def density(self, line: str, judged: Judged | None = None) -> float:
         """Summed probability of the likely swaps (p ≥ ``DENSITY_P``) per 100 characters."""
         return _density(self.judged(line) if judged is None else judged, len(line))
-
-
-def _by_gain(row: tuple[float, Candidate, float]) -> float:
-    return -row[0]
 
 
 def _poisson(count: float, length: int, spun: float, clean: float) -> float:

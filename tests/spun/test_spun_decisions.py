@@ -288,6 +288,19 @@ def test_homophone_swaps_in_a_spun_post_are_restored_and_real_words_kept():
     assert "读硕士，迪士尼乐园" in restored
 
 
+def test_homophone_sites_follow_a_replaced_homophone_table(monkeypatch):
+    """The homophone sites come from the engine's current table: without it, 哆 and 涞 stay."""
+    from service.spun import engine as engine_module
+
+    text = "县里年夜力开展乡村效劳，经由过程新建卫生院，很哆白叟涞到门诊做体检。"
+    eng = engine_module.engine()
+    assert "很多老人来到" in restore(text)
+    monkeypatch.setattr(eng, "homophones", {})
+    assert "哆" in restore(text) and "涞" in restore(text)
+    monkeypatch.setattr(eng, "homophones", {"哆": "多"})
+    assert "很多" in restore(text) and "涞" in restore(text)
+
+
 def test_homophones_alone_do_not_make_a_clean_post_spun():
     """硕, 迪 and 涞 are rarer than 说, 的 and 来, but a clean post that uses them is untouched."""
     for text in ("涞水县的硕士生去迪拜实习了。", "他在涞源县读完硕士，又去迪庆支教两年。"):

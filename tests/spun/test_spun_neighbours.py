@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from service.spun import lm
-from service.spun.neighbours import Neighbours
+from service.spun.neighbours import (
+    Neighbours,
+    classical_register,
+    in_a_word,
+    neighbours,
+    written_cantonese,
+)
 from service.spun.spinner import read_table, spin_with_table
 
 FREQ = {"增加": -3.4, "加强": -3.6, "收入": -3.5, "删除": -4.2}
@@ -81,3 +90,33 @@ def test_written_cantonese_has_no_fragments():
     assert gen.fragment_positions(cantonese.replace("咗", "了").replace("喺", "在")) != []
     assert not written_cantonese("我们唔了一声，又继续赶路。")  # one marker is not enough
     assert gen.fragment_positions("农民删加了收入") != []
+
+
+
+def _fragments_by_definition(gen: Neighbours, text: str) -> list[int]:
+    """Fragments as :meth:`Neighbours.fragments` defines them, one character at a time: a rare
+    Han character that no dictionary word of 2 to ``FRAGMENT_SPAN`` characters covers (none in
+    written Cantonese or classical prose)."""
+    rare = [m.start() for m in gen._rare_pattern().finditer(text)]
+    out = [i for i in rare if not in_a_word(text, i, gen.words, 2)]
+    if out and (written_cantonese(text) or classical_register(text)):
+        return []
+    return out
+
+
+# Common characters (most of them rare as words of their own), a few rarer ones, punctuation,
+# Latin letters and digits: texts with fragments and without.
+_CHARS = "".join(sorted(set(
+    "的一是在不了有人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产"
+    "种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点"
+    "从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看"
+    "原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象"
+    "删颇葳徜徉。，a1 "
+)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_CHARS, max_size=60))
+def test_fragment_positions_match_their_definition(text):
+    gen = neighbours()
+    assert gen.fragment_positions(text) == _fragments_by_definition(gen, text)

@@ -156,6 +156,20 @@ def test_bench_dispatch_discovers_modules():
         assert callable(module.add_arguments) and callable(module.run)
 
 
+def test_bench_rates_time_each_measure_in_turns():
+    from service.benchmarks import rates
+
+    order: list[str] = []
+    found = rates(
+        {"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+        units=10,
+        min_time=0.0,
+    )
+    # one round of each, in turns, at least three rounds
+    assert order[:6] == ["a", "b"] * 3 and len(order) % 2 == 0
+    assert set(found) == {"a", "b"} and all(rate > 0 for rate in found.values())
+
+
 @pytest.mark.parametrize("name", ["repair", "tag"])
 def test_bench_smoke(name, capsys):
     assert cli.main(["bench", name, "--tiny"]) == 0
