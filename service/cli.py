@@ -164,8 +164,42 @@ def cmd_worker(args: argparse.Namespace) -> int:
                                        "pipeline_processes": settings.pipeline_processes})
     worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True,
                           redirect_stdouts=False, logging_config=app.conf.logging_config)
-    worker.execute_from_commandline()
-    return 0  # pragma: no cover - execute_from_commandline exits
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        status = _exit_status(stop.code)
+    else:  # pragma: no cover - execute_from_commandline exits
+        status = 0
+    if app.offload is not None:
+        _leave_after_stop(status)
+    return status
+
+
+def _exit_status(code: object) -> int:
+    """The process status ``SystemExit(code)`` stands for (a message is printed, status 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr, flush=True)
+    return 1
+
+
+def _leave_after_stop(status: int) -> NoReturn:
+    """End a worker whose stop is complete (committed, out of the group, pipeline processes
+    ended) with ``status`` at once.
+
+    The interpreter's own exit would join the process pool's manager thread, which can wait
+    forever on a result that a child ended mid-write had only half written (the pool keeps the
+    pipe's writing end open), and the stop watchdog would then end a clean stop with status 1.
+    Logs and standard streams are flushed first; nothing else is left to do.
+    """
+    try:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
 
 
 # --------------------------------------------------------------------------------------------
