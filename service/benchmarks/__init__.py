@@ -36,22 +36,6 @@ def discover() -> dict[str, ModuleType]:
     return found
 
 
-def rate(fun: Callable[[], Any], units: float, min_time: float = 1.0,
-         max_rounds: int = 1000) -> tuple[float, int]:
-    """Units per second of ``fun()`` (best of repeated rounds lasting ≥ ``min_time`` in total)."""
-    rounds = 0
-    best = float("inf")
-    total = 0.0
-    while rounds < max_rounds and (total < min_time or rounds < 3):
-        started = time.perf_counter()
-        fun()
-        elapsed = time.perf_counter() - started
-        best = min(best, elapsed)
-        total += elapsed
-        rounds += 1
-    return units / best if best > 0 else float("inf"), rounds
-
-
 def rates(
     funs: dict[str, Callable[[], Any]], units: float, min_time: float = 1.0, max_rounds: int = 1000
 ) -> dict[str, float]:

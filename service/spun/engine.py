@@ -1582,6 +1582,7 @@ class Engine:
         covered = bytearray(n + 1)
         for start, end, _ in lexicon_sites:
             covered[start:end] = b"\x01" * (end - start)
+        homophones, homophone_chars, words = self.homophones, self._homophone_chars(), res.words()
         for lo, hi, _ in spans:
             suspects = [lo + j for j in self._suspects(norm[lo:hi], cache)]
             # … and the pairs around non-word fragments (a swap can leave a pair the LM has seen;
@@ -1626,9 +1627,7 @@ class Engine:
                         found.append((j, j + 1, key))
                         originals.setdefault(key, dict.fromkeys(options))
             # … and the characters with a far more probable homophone
-            homophones = self.homophones
-            words = res.words()
-            for match in self._homophone_chars().finditer(text, lo, hi):
+            for match in homophone_chars.finditer(text, lo, hi):
                 j = match.start()
                 if not covered[j]:
                     if (j > lo and text[j - 1 : j + 1] in words) or (
